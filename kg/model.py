@@ -47,6 +47,7 @@ class Fact:
     predicate: str
     object: Value
     note: str | None = None
+    origin: str = field(default="", compare=False)  # file:line of the fact, for errors
 
 
 @dataclass(frozen=True)

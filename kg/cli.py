@@ -1,0 +1,251 @@
+"""The ``kg`` command: build, validate, query, export and describe the knowledge graph.
+
+The only module that wires ``kg`` to the loaders. A user's mistake (bad path, bad query, unknown
+format, bad annotation) prints one line and exits non-zero; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kg import build as pipeline
+from kg.errors import KGError, UsageError, ValidationError
+from kg.export import EXTENSIONS, FORMATS, serialise
+from kg.graph import INFERRED_GRAPH
+from kg.iri import Minter
+from kg.query import RESULT_FORMATS, read_query, render, run_query
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+    return lambda message: print(f"kg: {message}", file=sys.stderr, flush=True)
+
+
+def _project(args) -> pipeline.Project:
+    return pipeline.Project.discover(base=getattr(args, "base", None))
+
+
+def _out(args, project: pipeline.Project) -> Path:
+    return Path(args.out) if args.out else project.default_out
+
+
+def _loaders():
+    from loaders import default_loaders, sentence_values
+
+    return default_loaders(), sentence_values()
+
+
+def ensure_built(args, project: pipeline.Project, *, inferred: bool = False):
+    """The built dataset in ``--out``, building it first when missing or out of date."""
+    out = _out(args, project)
+    if not pipeline.is_current(project, out, inferred=inferred):
+        loaders, values = _loaders()
+        result = pipeline.build(
+            project,
+            loaders,
+            sentence_values=values,
+            infer="owlrl" if inferred else None,
+            progress=_progress(args.quiet),
+        )
+        pipeline.write_output(project, result, out)
+    return pipeline.read_output(out, inferred=inferred)
+
+
+# -- commands -------------------------------------------------------------------------------
+def cmd_build(args) -> int:
+    project = _project(args)
+    out = _out(args, project)
+    if not args.force and pipeline.is_current(project, out, inferred=bool(args.infer)):
+        print(f"kg: {out} is up to date (inputs unchanged); use --force to rebuild")
+        return 0
+    loaders, values = _loaders()
+    result = pipeline.build(
+        project,
+        loaders,
+        sentence_values=values,
+        infer=args.infer,
+        progress=_progress(args.quiet),
+    )
+    pipeline.write_output(project, result, out)
+    counts = result.counts
+    print(
+        f"kg: built {counts['quads']} quads: {counts['entities']} entities, "
+        f"{counts['claims']} claims from {counts['statements']} quotes, "
+        f"{counts['mentions']} mentions"
+        + (f", {len(result.inferred)} inferred triples" if result.inferred is not None else "")
+        + f" -> {out}"
+    )
+    if result.warnings:
+        print(f"kg: {result.warnings} shape warnings (run kg validate to see them)")
+    if args.profile:
+        total = sum(result.timings.values())
+        for step, seconds in result.timings.items():
+            print(f"  {step:<32} {seconds:7.3f} s")
+        print(f"  {'total':<32} {total:7.3f} s")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from rdflib import Dataset
+
+    from kg.quotes import check_quotes
+    from kg.vocab import load_ontology
+
+    project = _project(args)
+    if args.files:
+        dataset = Dataset(default_union=True)
+        for name in args.files:
+            dataset.parse(_existing(name), format=_guess_format(name))
+    else:
+        dataset = ensure_built(args, project)
+    ontology = load_ontology(project.ontology_path)
+    report = pipeline.validate_dataset(project, dataset, ontology)
+    problems = check_quotes(dataset, project.source_records(), project.base)
+    print(report.text())
+    for problem in problems:
+        print(f"Violation  quote  {problem}")
+    if report.conforms and not problems:
+        print(f"kg: conforms ({report.warnings} warnings)")
+        return 0
+    return 1
+
+
+def cmd_query(args) -> int:
+    project = _project(args)
+    query = read_query(args.query)
+    dataset = ensure_built(args, project, inferred=args.inferred)
+    base = _built_base(args, project)
+    sys.stdout.write(render(run_query(dataset, query, base), args.format, base))
+    return 0
+
+
+def cmd_export(args) -> int:
+    project = _project(args)
+    dataset = ensure_built(args, project, inferred=args.inferred)
+    base = _built_base(args, project)
+    exclude = set() if args.inferred else {Minter(base).graph(INFERRED_GRAPH)}
+    data = serialise(dataset, args.format, base, exclude)
+    if args.output and args.output != "-":
+        path = Path(args.output)
+        if not path.parent.is_dir():
+            raise UsageError(f"cannot write {args.output}: no such directory {path.parent}")
+        path.write_bytes(data)
+        print(f"kg: wrote {len(data)} bytes of {args.format} to {path}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from kg.stats import compute_stats, render_stats
+
+    project = _project(args)
+    dataset = ensure_built(args, project)
+    stats = compute_stats(dataset, _built_base(args, project))
+    print(json.dumps(stats, indent=2) if args.json else render_stats(stats))
+    return 0
+
+
+def cmd_check(args) -> int:
+    project = _project(args)
+    loaders, _ = _loaders()
+    for name in args.files:
+        count = pipeline.check_annotation_file(project, _existing(name), loaders)
+        print(f"{name}: ok, {count} facts")
+    return 0
+
+
+# -- helpers --------------------------------------------------------------------------------
+def _existing(name: str) -> Path:
+    path = Path(name)
+    if not path.is_file():
+        raise UsageError(f"no such file: {name}")
+    return path
+
+
+def _guess_format(name: str) -> str:
+    from rdflib.util import guess_format
+
+    fmt = guess_format(name)
+    if fmt is None:
+        raise UsageError(f"cannot tell the RDF format of {name} from its extension")
+    return fmt
+
+
+def _built_base(args, project: pipeline.Project) -> str:
+    try:
+        manifest = json.loads((_out(args, project) / pipeline.MANIFEST_FILE).read_text())
+        return manifest.get("base") or project.base
+    except (OSError, ValueError):
+        return project.base
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="kg", description="The Siberian Intervention Knowledge Graph."
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str, func) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(func=func)
+        sub.add_argument(
+            "--out", metavar="DIR", help="build directory (default: build/ in the project, "
+            "or $KG_BUILD_DIR)"
+        )
+        sub.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+        return sub
+
+    b = command("build", "Build, validate and write the graph from the texts.", cmd_build)
+    b.add_argument(
+        "--infer", nargs="?", const="owlrl", choices=("rdfs", "owlrl"),
+        help="also materialise entailments into their own named graph (default profile: owlrl)",
+    )
+    b.add_argument("--force", action="store_true", help="rebuild even if the inputs are unchanged")
+    b.add_argument("--profile", action="store_true", help="print the time of each step")
+    b.add_argument("--base", metavar="IRI", help="base IRI for entities (or $KG_BASE_IRI)")
+
+    v = command("validate", "Validate the graph against the SHACL shapes and quotes.", cmd_validate)
+    v.add_argument("files", nargs="*", metavar="FILE", help="RDF files to validate instead")
+
+    q = command("query", "Run a SPARQL query (a string or a .rq file).", cmd_query)
+    q.add_argument("query", metavar="QUERY")
+    q.add_argument("--format", default="table", choices=RESULT_FORMATS)
+    q.add_argument("--inferred", action="store_true", help="include inferred triples")
+
+    e = command("export", "Export the graph in an RDF format.", cmd_export)
+    e.add_argument("--format", required=True, choices=sorted(FORMATS))
+    e.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    e.add_argument("--inferred", action="store_true", help="include the inferred graph")
+    e.epilog = "extensions: " + ", ".join(f"{k} {v}" for k, v in EXTENSIONS.items())
+
+    s = command("stats", "Count triples per source and entities per class.", cmd_stats)
+    s.add_argument("--json", action="store_true", help="print JSON")
+
+    c = command("check", "Check curated annotation files.", cmd_check)
+    c.add_argument("files", nargs="+", metavar="FILE")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValidationError as err:
+        print(f"kg: the graph does not conform to the shapes:\n{err}", file=sys.stderr)
+        return 1
+    except KGError as err:
+        print(f"kg: error: {err}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
