@@ -231,6 +231,7 @@ def build(
         results, statements = collect_statements(project, vocab, registry, records, loaders)
     with timer.step("write graph"):
         writer = GraphWriter(Minter(project.base), vocab, {r.id: r for r in records})
+        writer.add_ontology(ontology)
         writer.add_entities(registry)
         writer.add_source_documents()
         claims = sum(writer.add_statement(s) for s in statements)

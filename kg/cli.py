@@ -125,14 +125,14 @@ def cmd_query(args) -> int:
 
 def cmd_export(args) -> int:
     project = _project(args)
+    path = Path(args.output) if args.output and args.output != "-" else None
+    if path is not None and not path.parent.is_dir():
+        raise UsageError(f"cannot write {args.output}: no such directory {path.parent}")
     dataset = ensure_built(args, project, inferred=args.inferred)
     base = _built_base(args, project)
     exclude = set() if args.inferred else {Minter(base).graph(INFERRED_GRAPH)}
     data = serialise(dataset, args.format, base, exclude)
-    if args.output and args.output != "-":
-        path = Path(args.output)
-        if not path.parent.is_dir():
-            raise UsageError(f"cannot write {args.output}: no such directory {path.parent}")
+    if path is not None:
         path.write_bytes(data)
         print(f"kg: wrote {len(data)} bytes of {args.format} to {path}", file=sys.stderr)
     else:

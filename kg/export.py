@@ -62,7 +62,7 @@ def serialise(
     if quads:
         if not isinstance(data, Dataset):
             raise ValueError(f"{fmt} needs a dataset with named graphs")
-        out = _bound(Dataset(bind_namespaces="core"), base)
+        out = _bound(Dataset(), base)
         names = sorted(
             c.identifier
             for c in data.graphs()

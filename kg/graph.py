@@ -4,7 +4,7 @@ For each fact of a statement the writer adds the direct triple (the "truthy" lay
 "who commanded AEF Siberia?" is one triple pattern) and a ``sikg:Claim`` naming the source, the
 verbatim quote with its position, and the method. Everything a source states goes into that
 source's named graph; entity labels and types go into ``graph/registry``; values the build derives
-(sortable date bounds) into ``graph/derived``.
+(sortable date bounds) into ``graph/derived``; the ontology into ``graph/ontology``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from kg.model import LoadResult, Quantity, Ref, SourceRecord, Statement
 from kg.registry import Registry
 from kg.vocab import DATE_PROPERTIES, OA, SIKG, Vocabulary
 
+ONTOLOGY_GRAPH = "ontology"
 REGISTRY_GRAPH = "registry"
 DERIVED_GRAPH = "derived"
 INFERRED_GRAPH = "inferred"
@@ -45,7 +46,13 @@ class GraphWriter:
             self._source_graphs[source_id] = self.dataset.graph(self.minter.graph(source_id))
         return self._source_graphs[source_id]
 
-    # -- entities and documents ---------------------------------------------------------------
+    # -- ontology, entities and documents -----------------------------------------------------
+    def add_ontology(self, ontology: Graph) -> None:
+        """The ontology as its own graph, so queries can follow rdfs:subClassOf and labels."""
+        target = self.dataset.graph(self.minter.graph(ONTOLOGY_GRAPH))
+        for triple in ontology:
+            target.add(triple)
+
     def add_entities(self, registry: Registry) -> None:
         g = self.registry_graph
         for entity in registry:
@@ -80,7 +87,8 @@ class GraphWriter:
         claims = 0
         for fact in statement.facts:
             subject = self.minter.entity(fact.subject)
-            for s, p, o in self._triples(subject, fact.predicate, fact.object):
+            where = (source, statement.start)
+            for s, p, o in self._triples(where, subject, fact.predicate, fact.object):
                 g.add((s, p, o))
                 claim = self.minter.claim(source, statement.start, statement.end, s, p, o)
                 g.add((claim, RDF.type, SIKG.Claim))
@@ -94,7 +102,7 @@ class GraphWriter:
                     g.add((claim, RDFS.comment, Literal(fact.note)))
                 claims += 1
             if isinstance(fact.object, Quantity):
-                node = self._quantity_node(subject, fact.predicate, fact.object)
+                node = self._quantity_node(where, subject, fact.predicate, fact.object)
                 g.add((node, RDF.type, SIKG[fact.object.kind]))
         return claims
 
@@ -114,19 +122,21 @@ class GraphWriter:
         g.add((node, OA.end, Literal(statement.end, datatype=XSD.nonNegativeInteger)))
         return node
 
-    def _quantity_node(self, subject: URIRef, prop: str, q: Quantity) -> URIRef:
+    def _quantity_node(self, where: tuple, subject: URIRef, prop: str, q: Quantity) -> URIRef:
+        """One node per stated figure: two "48 killed" in different places are two figures."""
         return self.minter.quantity(
-            subject, prop, q.kind, q.count, q.qualifier, q.of, q.counted_as, q.date, q.currency
+            *where, subject, prop, q.kind, q.count, q.qualifier, q.of, q.counted_as, q.date,
+            q.currency,
         )
 
-    def _triples(self, subject: URIRef, prop: str, obj) -> Iterable[tuple]:
+    def _triples(self, where: tuple, subject: URIRef, prop: str, obj) -> Iterable[tuple]:
         """The direct triples one fact stands for (a quantity stands for several)."""
         predicate = SIKG[prop]
         if isinstance(obj, Quantity):
-            node = self._quantity_node(subject, prop, obj)
+            node = self._quantity_node(where, subject, prop, obj)
             yield subject, predicate, node
             if obj.count is not None:
-                yield node, SIKG.count, Literal(obj.count, datatype=XSD.integer)
+                yield node, SIKG["count"], Literal(obj.count, datatype=XSD.integer)
             yield node, SIKG.countQualifier, SIKG[obj.qualifier]
             if obj.of is not None:
                 yield node, SIKG.ofParty, self.minter.entity(obj.of)

@@ -22,8 +22,9 @@ def infer_graph(dataset: Dataset, ontology: Graph, profile: str = "owlrl") -> Gr
     if profile not in PROFILES:
         raise ValueError(f"unknown inference profile {profile!r}")
     closure = Graph()
-    for triple in dataset.triples((None, None, None)):
-        closure.add(triple)
+    for graph in dataset.graphs():
+        for triple in graph:
+            closure.add(triple)
     for triple in ontology:
         closure.add(triple)
     before = set(closure)

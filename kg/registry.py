@@ -15,6 +15,10 @@ from kg.model import EntityDecl
 from kg.yamlfile import load_yaml_list
 
 
+# Classes whose labels name headings or groupings rather than things a sentence talks about.
+NOT_MENTIONED = frozenset({"SubjectHeading", "HeadingScheme", "Side"})
+
+
 class Registry:
     """Entities by id, with a surface-form index over labels and aliases."""
 
@@ -56,9 +60,13 @@ class Registry:
         )
 
     def surface_forms(self) -> dict[str, str]:
-        """Every label and alias, mapped to the id it names (the gazetteer's input)."""
+        """Every label and alias of a nameable thing, mapped to the id it names (the gazetteer's
+        input). Subject headings are left out: "Woodrow Wilson" the keyword must not take the
+        mentions of Woodrow Wilson the person."""
         forms: dict[str, str] = {}
         for entity in self:
+            if entity.cls in NOT_MENTIONED:
+                continue
             for form in (entity.label, *entity.aliases):
                 forms.setdefault(form, entity.id)
         return forms
