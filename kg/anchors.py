@@ -13,7 +13,7 @@ CONTEXT = 32  # characters of prefix and suffix kept beside each quote
 
 
 def locate(text: str, quote: str, start: int | None, *, source: str, where: str) -> int:
-    """The offset of ``quote`` in ``text``: checked at ``start`` if given, else it must be unique."""
+    """Where ``quote`` is in ``text``: checked at ``start`` if given, else it must be unique."""
     if not quote:
         raise QuoteError(f"{where}: empty quote for source '{source}'")
     if start is not None:

@@ -42,9 +42,7 @@ def read_annotations(
         if not isinstance(facts, list) or not facts:
             raise DataError(f"{where}: 'facts' must be a non-empty list")
         parsed = tuple(_fact(raw, vocab, f"{name}:{line_of(raw, line)}") for raw in facts)
-        statements.append(
-            Statement(source, quote, start, parsed, "CuratedAnnotation", where)
-        )
+        statements.append(Statement(source, quote, start, parsed, "CuratedAnnotation", where))
     return statements
 
 

@@ -150,6 +150,33 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from server.run import serve
+    from server.settings import from_environment
+
+    project = _project(args)
+    if args.data:
+        files = [str(_existing(name)) for name in args.data]
+        build_dir = None
+        store_dir = args.store or str(project.default_out / "store-files")
+    else:
+        files = []
+        ensure_built(args, project, inferred=True)
+        build_dir = str(_out(args, project))
+        store_dir = args.store or str(_out(args, project) / "store")
+    config = from_environment(
+        store_dir=store_dir,
+        data_files=tuple(files),
+        build_dir=build_dir,
+        base=_built_base(args, project),
+        query_timeout=args.timeout,
+        query_workers=args.workers,
+    )
+    print(f"kg: serving on http://{args.host}:{args.port}/sparql", file=sys.stderr)
+    serve(config, args.host, args.port)
+    return 0
+
+
 def cmd_check(args) -> int:
     project = _project(args)
     loaders, _ = _loaders()
@@ -194,15 +221,19 @@ def parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(func=func)
         sub.add_argument(
-            "--out", metavar="DIR", help="build directory (default: build/ in the project, "
-            "or $KG_BUILD_DIR)"
+            "--out",
+            metavar="DIR",
+            help="build directory (default: build/ in the project, or $KG_BUILD_DIR)",
         )
         sub.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
         return sub
 
     b = command("build", "Build, validate and write the graph from the texts.", cmd_build)
     b.add_argument(
-        "--infer", nargs="?", const="owlrl", choices=("rdfs", "owlrl"),
+        "--infer",
+        nargs="?",
+        const="owlrl",
+        choices=("rdfs", "owlrl"),
         help="also materialise entailments into their own named graph (default profile: owlrl)",
     )
     b.add_argument("--force", action="store_true", help="rebuild even if the inputs are unchanged")
@@ -225,6 +256,16 @@ def parser() -> argparse.ArgumentParser:
 
     s = command("stats", "Count triples per source and entities per class.", cmd_stats)
     s.add_argument("--json", action="store_true", help="print JSON")
+
+    sv = command("serve", "Serve the graph over the SPARQL 1.1 protocol.", cmd_serve)
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    sv.add_argument(
+        "--data", nargs="+", metavar="FILE", help="serve these RDF files instead of the build"
+    )
+    sv.add_argument("--store", metavar="DIR", help="where the served store lives")
+    sv.add_argument("--timeout", type=float, help="query time limit in seconds (default 10)")
+    sv.add_argument("--workers", type=int, help="query processes (default: one per core)")
 
     c = command("check", "Check curated annotation files.", cmd_check)
     c.add_argument("files", nargs="+", metavar="FILE")

@@ -125,7 +125,15 @@ class GraphWriter:
     def _quantity_node(self, where: tuple, subject: URIRef, prop: str, q: Quantity) -> URIRef:
         """One node per stated figure: two "48 killed" in different places are two figures."""
         return self.minter.quantity(
-            *where, subject, prop, q.kind, q.count, q.qualifier, q.of, q.counted_as, q.date,
+            *where,
+            subject,
+            prop,
+            q.kind,
+            q.count,
+            q.qualifier,
+            q.of,
+            q.counted_as,
+            q.date,
             q.currency,
         )
 
@@ -190,7 +198,9 @@ class GraphWriter:
             section = _innermost(section_nodes, span.start)
             if section is not None:
                 g.add((node, SIKG.inSection, section))
-            for entity in sorted({m.entity for m in gazetteer.mentions(text, span.start, span.end)}):
+            for entity in sorted(
+                {m.entity for m in gazetteer.mentions(text, span.start, span.end)}
+            ):
                 g.add((node, SIKG.mentions, self.minter.entity(entity)))
                 mentions += 1
             if sentence_values is not None:

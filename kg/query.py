@@ -67,9 +67,7 @@ def table(result: Result, base: str) -> str:
         manager.bind(prefix, namespace, override=True)
     names = [str(v) for v in result.vars or []]
     rows = [[_cell(row[i], manager) for i in range(len(names))] for row in result]
-    widths = [
-        min(MAX_CELL, max([len(n)] + [len(r[i]) for r in rows])) for i, n in enumerate(names)
-    ]
+    widths = [min(MAX_CELL, max([len(n)] + [len(r[i]) for r in rows])) for i, n in enumerate(names)]
     lines = [
         "  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip(),
         "  ".join("-" * w for w in widths),

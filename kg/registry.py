@@ -14,7 +14,6 @@ from kg.errors import DataError
 from kg.model import EntityDecl
 from kg.yamlfile import load_yaml_list
 
-
 # Classes whose labels name headings or groupings rather than things a sentence talks about.
 NOT_MENTIONED = frozenset({"SubjectHeading", "HeadingScheme", "Side"})
 
@@ -132,8 +131,10 @@ def read_registry(paths: Iterable[Path], classes: set[str], root: Path) -> Regis
 
 
 def _is_slug(text: str) -> bool:
-    return bool(text) and all(c.islower() or c.isdigit() or c == "-" for c in text) and (
-        text[0] != "-" and text[-1] != "-"
+    return (
+        bool(text)
+        and all(c.islower() or c.isdigit() or c == "-" for c in text)
+        and (text[0] != "-" and text[-1] != "-")
     )
 
 

@@ -31,9 +31,7 @@ def compute_stats(dataset: Dataset, base: str) -> dict:
         return str(term).removeprefix(sikg)
 
     graphs = {
-        str(c.identifier).removeprefix(f"{base}graph/"): len(c)
-        for c in dataset.graphs()
-        if len(c)
+        str(c.identifier).removeprefix(f"{base}graph/"): len(c) for c in dataset.graphs() if len(c)
     }
     classes = {local(r[0]): int(r[1]) for r in dataset.query(_QUERY_CLASSES, initNs=ns)}
     claims = {str(r[0]): int(r[1]) for r in dataset.query(_QUERY_CLAIMS, initNs=ns)}

@@ -46,7 +46,7 @@ def line_of(value, default: int) -> int:
 
 
 def load_yaml_list(path: Path) -> list[tuple[int, object]]:
-    """The items of a YAML file holding a list, each with its line; an empty file is an empty list."""
+    """The items of a YAML list file, each with its line; an empty file is an empty list."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:

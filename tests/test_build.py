@@ -24,7 +24,11 @@ def test_every_sourced_direct_triple_is_backed_by_a_claim(built, inputs):
     dataset = built.dataset
     sourced = {SIKG[p] for p in vocab.sourced_properties}
     claimed = {
-        (dataset.value(c, RDF.subject), dataset.value(c, RDF.predicate), dataset.value(c, RDF.object))
+        (
+            dataset.value(c, RDF.subject),
+            dataset.value(c, RDF.predicate),
+            dataset.value(c, RDF.object),
+        )
         for c in dataset.subjects(RDF.type, SIKG.Claim)
     }
     direct = [t for t in dataset.triples((None, None, None)) if t[1] in sourced]
@@ -39,7 +43,8 @@ def test_every_quote_is_verbatim_at_its_position(built, project):
 def test_the_build_has_claims_from_every_source_and_method(built, project):
     rows = ask(
         built.dataset,
-        "SELECT ?doc (COUNT(?c) AS ?n) WHERE { ?c a sikg:Claim ; sikg:statedIn ?doc } GROUP BY ?doc",
+        "SELECT ?doc (COUNT(?c) AS ?n) WHERE { ?c a sikg:Claim ; sikg:statedIn ?doc }"
+        " GROUP BY ?doc",
         project.base,
     )
     per_source = {str(doc).rsplit("/", 1)[1]: int(n) for doc, n in rows}
@@ -81,7 +86,8 @@ def test_a_month_stays_a_month_with_sortable_bounds(built, project):
 def test_every_sentence_mentioning_an_alias_is_linked(built, project):
     rows = ask(
         built.dataset,
-        """SELECT ?text WHERE { ?s a sikg:Sentence ; oa:exact ?text ; sikg:mentions res:alexander-kolchak }""",
+        """SELECT ?text WHERE {
+             ?s a sikg:Sentence ; oa:exact ?text ; sikg:mentions res:alexander-kolchak }""",
         project.base,
     )
     texts = [str(r[0]) for r in rows]
@@ -97,7 +103,10 @@ def test_trig_keeps_one_named_graph_per_source(built, project):
         assert f"{project.base}graph/{source}" in names
 
 
-@pytest.mark.parametrize(("fmt", "parser"), [("turtle", "turtle"), ("jsonld", "json-ld"), ("ntriples", "nt"), ("xml", "xml")])
+@pytest.mark.parametrize(
+    ("fmt", "parser"),
+    [("turtle", "turtle"), ("jsonld", "json-ld"), ("ntriples", "nt"), ("xml", "xml")],
+)
 def test_exports_parse_back_to_the_same_triples(built, project, fmt, parser):
     expected = {t for t in built.dataset.triples((None, None, None))}
     back = Graph().parse(data=serialise(built.dataset, fmt, project.base), format=parser)

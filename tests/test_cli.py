@@ -105,7 +105,7 @@ def test_a_bad_annotation_stops_the_build_naming_file_and_line(project_copy, mon
     path = project_copy.root / "data" / "annotations" / "blog.yaml"
     path.write_text(
         path.read_text(encoding="utf-8")
-        + "\n- quote: \"seized the port of Vladivostok\"\n  facts:\n"
+        + '\n- quote: "seized the port of Vladivostok"\n  facts:\n'
         + "    - [czechoslovak-legion, commander, nobody-at-all]\n",
         encoding="utf-8",
     )

@@ -28,7 +28,9 @@ def test_a_month_is_not_padded_to_a_day():
     assert str(parse_date("1918-08").literal()) == "1918-08"
 
 
-@pytest.mark.parametrize("value", ["1918-13", "1918-02-30", "18-08", "August 1918", "", None, "1918-8"])
+@pytest.mark.parametrize(
+    "value", ["1918-13", "1918-02-30", "18-08", "August 1918", "", None, "1918-8"]
+)
 def test_malformed_dates_are_refused_with_the_value(value):
     with pytest.raises(DataError, match="malformed date"):
         parse_date(value)

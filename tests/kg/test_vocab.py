@@ -13,14 +13,21 @@ CODE = Path(__file__).resolve().parents[2]
 
 
 def sikg_terms(ontology):
-    return {s for s in ontology.subjects() if isinstance(s, URIRef) and str(s).startswith(str(SIKG))}
+    return {
+        s for s in ontology.subjects() if isinstance(s, URIRef) and str(s).startswith(str(SIKG))
+    }
 
 
 def test_the_ontology_header_names_title_creator_licence_version_and_prefix(inputs):
     ontology = inputs[0]
     for prop in (
-        DCTERMS.title, DCTERMS.creator, DCTERMS.license, OWL.versionIRI, OWL.versionInfo,
-        URIRef(VANN + "preferredNamespacePrefix"), URIRef(VANN + "preferredNamespaceUri"),
+        DCTERMS.title,
+        DCTERMS.creator,
+        DCTERMS.license,
+        OWL.versionIRI,
+        OWL.versionInfo,
+        URIRef(VANN + "preferredNamespacePrefix"),
+        URIRef(VANN + "preferredNamespaceUri"),
     ):
         assert ontology.value(ONTOLOGY_IRI, prop) is not None, prop
     assert str(ontology.value(ONTOLOGY_IRI, URIRef(VANN + "preferredNamespaceUri"))) == str(SIKG)
@@ -31,7 +38,8 @@ def test_every_term_has_a_label_and_a_definition(inputs):
     terms = sikg_terms(ontology)
     assert len(terms) > 100
     undocumented = [
-        t for t in terms
+        t
+        for t in terms
         if ontology.value(t, RDFS.label) is None or ontology.value(t, SKOS.definition) is None
     ]
     assert undocumented == []
@@ -39,7 +47,7 @@ def test_every_term_has_a_label_and_a_definition(inputs):
 
 def test_every_term_the_code_names_is_declared(inputs):
     ontology = inputs[0]
-    declared = {str(t)[len(str(SIKG)):] for t in sikg_terms(ontology)}
+    declared = {str(t)[len(str(SIKG)) :] for t in sikg_terms(ontology)}
     used = set()
     for path in list((CODE / "kg").glob("*.py")) + list((CODE / "loaders").glob("*.py")):
         text = path.read_text(encoding="utf-8")
@@ -52,10 +60,32 @@ def test_every_term_the_code_names_is_declared(inputs):
 def test_core_classes_from_the_issue_exist(inputs):
     vocab = inputs[1]
     for cls in (
-        "Person", "MilitaryForce", "Polity", "State", "Government", "PoliticalMovement",
-        "Organisation", "Place", "Event", "Landing", "Deployment", "Battle", "Coup", "Execution",
-        "Withdrawal", "Declaration", "Agreement", "Massacre", "Assassination", "Capture",
-        "SourceDocument", "CitedWork", "Claim", "QuoteAnchor", "Strength", "Casualties",
+        "Person",
+        "MilitaryForce",
+        "Polity",
+        "State",
+        "Government",
+        "PoliticalMovement",
+        "Organisation",
+        "Place",
+        "Event",
+        "Landing",
+        "Deployment",
+        "Battle",
+        "Coup",
+        "Execution",
+        "Withdrawal",
+        "Declaration",
+        "Agreement",
+        "Massacre",
+        "Assassination",
+        "Capture",
+        "SourceDocument",
+        "CitedWork",
+        "Claim",
+        "QuoteAnchor",
+        "Strength",
+        "Casualties",
     ):
         assert cls in vocab.classes, cls
     assert (SIKG.Landing, RDFS.subClassOf, SIKG.Deployment) in inputs[0]

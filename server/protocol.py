@@ -1,0 +1,123 @@
+"""The SPARQL 1.1 Protocol at ``/sparql``: query by GET, form POST and direct POST; update by POST.
+
+https://www.w3.org/TR/sparql11-protocol/ . The default graph is the union of every graph the
+build wrote except the inferred one (see ``Service.default_graphs``) unless the request names
+graphs with ``default-graph-uri`` / ``named-graph-uri``; ``inference=owlrl`` adds the owlrl
+entailments.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+
+from server import negotiation, security, writes
+from server.errors import APIError
+
+blueprint = Blueprint("sparql", __name__)
+
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+FORM_TYPE = "application/x-www-form-urlencoded"
+INFERENCE_VALUES = ("none", "owlrl")
+
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise APIError(400, f"the '{name}' parameter was given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _body_text() -> str:
+    try:
+        return request.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise APIError(400, f"the request body is not valid UTF-8 (byte {err.start})") from None
+
+
+def read_request() -> tuple[str | None, str | None, object]:
+    """(query, update, parameters) from any of the protocol's request shapes."""
+    if request.method == "GET":
+        params = request.args
+        if params.getlist("update"):
+            raise APIError(400, "an update must be sent with POST, not GET")
+        return _single(params.getlist("query"), "query"), None, params
+    mimetype = request.mimetype
+    if mimetype == FORM_TYPE:
+        params = request.form
+        query = _single(params.getlist("query"), "query")
+        update = _single(params.getlist("update"), "update")
+        if query is not None and update is not None:
+            raise APIError(400, "give either 'query' or 'update', not both")
+        if query is None and update is None:
+            raise APIError(400, "the form has neither a 'query' nor an 'update' parameter")
+        return query, update, params
+    if mimetype == QUERY_TYPE:
+        return _body_text(), None, request.args
+    if mimetype == UPDATE_TYPE:
+        return None, _body_text(), request.args
+    shown = mimetype or "none"
+    raise APIError(
+        415,
+        f"unsupported content type {shown!r}: send {QUERY_TYPE}, {UPDATE_TYPE} or {FORM_TYPE}",
+    )
+
+
+def inference_of(params, default: str) -> str:
+    value = (_single(params.getlist("inference"), "inference") or default).lower()
+    if value not in INFERENCE_VALUES:
+        choices = ", ".join(INFERENCE_VALUES)
+        raise APIError(400, f"unknown inference {value!r}: use one of {choices}")
+    return value
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    service = current_app.extensions["kg"]
+    query, update, params = read_request()
+    if update is not None:
+        return writes.sparql_update(service, update, params)
+    if query is None:
+        from server.description import service_description
+
+        return service_description(service)
+    try:
+        result_types, graph_types = negotiation.choose(
+            request.headers.get("Accept"), _single(params.getlist("format"), "format")
+        )
+    except negotiation.NotAcceptableError as err:
+        raise APIError(400, str(err)) from None
+    if not result_types and not graph_types:
+        raise APIError(
+            406,
+            "none of the accepted types can carry SPARQL results; accept one of "
+            + ", ".join(negotiation.RESULT_TYPES + negotiation.GRAPH_TYPES),
+        )
+    security.check_query(query, service.config.service_allow)
+    inference = inference_of(params, service.config.default_inference)
+    if inference == "owlrl" and not service.has_inference():
+        raise APIError(400, "inference=owlrl is not available: this dataset has no inferred graph")
+    default_uris = params.getlist("default-graph-uri")
+    named_uris = params.getlist("named-graph-uri")
+    if default_uris or named_uris:
+        # The request names its dataset: exactly these graphs, nothing else (protocol 2.1.4).
+        default_graphs, named_graphs = default_uris, named_uris
+    else:
+        default_graphs, named_graphs = service.default_graphs(inference), None
+    status, *rest = service.run_query(
+        query,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        result_formats=result_types,
+        graph_formats=graph_types,
+    )
+    if status == "ok":
+        media, body = rest
+        response = Response(body, 200, content_type=_with_charset(media))
+        response.headers["Vary"] = "Accept"
+        return response
+    code, message = rest
+    raise APIError(code, message)
+
+
+def _with_charset(media: str) -> str:
+    return media if media.endswith("charset=utf-8") else f"{media}; charset=utf-8"

@@ -1,0 +1,89 @@
+"""The served dataset and what can be done with it: queries through the worker pool, and writes.
+
+Created once per app by the factory and kept in ``app.extensions["kg"]``; no module-level state.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from server.executor import QueryPool
+from server.settings import ServerConfig
+from server.store import GraphStore, fingerprint_files
+
+INFERRED_GRAPH = "graph/inferred"
+
+
+def data_files(config: ServerConfig) -> tuple[list[Path], str]:
+    """The RDF files to serve and a fingerprint that says when the store must be reloaded."""
+    if config.data_files:
+        files = [Path(f) for f in config.data_files]
+        return files, fingerprint_files(files, "files")
+    if not config.build_dir:
+        return [], "empty"  # an empty dataset, filled by writes (used by the W3C test harness)
+    build = Path(config.build_dir)
+    files = [build / "graph.trig"]
+    if (build / "inferred.trig").is_file():
+        files.append(build / "inferred.trig")
+    manifest = json.loads((build / "manifest.json").read_text())
+    return files, f"build:{manifest.get('inputs')}:{len(files)}"
+
+
+class Service:
+    """One store, one pool of query workers, and the dataset views requests can ask for."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        files, fingerprint = data_files(config)
+        self.store = GraphStore.open(Path(config.store_dir), fingerprint, files)
+        self.pool = QueryPool(config.workers(), config.query_timeout)
+        self._views: dict[tuple[int, str], list[str] | None] = {}
+
+    @property
+    def inferred_graph(self) -> str:
+        return f"{self.config.base}{INFERRED_GRAPH}"
+
+    def default_graphs(self, inference: str) -> list[str] | None:
+        """The graphs the default graph is the union of; None means every graph.
+
+        With inference "none" the owlrl entailments (``graph/inferred``) are left out, so the
+        default graph is the union of the asserted graphs only.
+        """
+        snapshot = self.store.snapshot()
+        key = (snapshot.version, inference)
+        if key not in self._views:
+            names = self.store.named_graphs()
+            if inference == "owlrl" or self.inferred_graph not in names:
+                self._views[key] = None
+            else:
+                self._views[key] = [""] + [n for n in names if n != self.inferred_graph]
+        return self._views[key]
+
+    def has_inference(self) -> bool:
+        return self.inferred_graph in self.store.named_graphs()
+
+    def run_query(
+        self,
+        query: str,
+        *,
+        default_graphs: list[str] | None,
+        named_graphs: list[str] | None,
+        result_formats: list[str],
+        graph_formats: list[str],
+        base_iri: str | None = None,
+    ) -> tuple:
+        job = {
+            "snapshot": self.store.snapshot().path,
+            "query": query,
+            "default_graphs": default_graphs,
+            "named_graphs": named_graphs,
+            "result_formats": result_formats,
+            "graph_formats": graph_formats,
+            "max_bytes": self.config.max_result_bytes,
+            "base_iri": base_iri,
+        }
+        return self.pool.run(job)
+
+    def close(self) -> None:
+        self.pool.close()

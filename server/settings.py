@@ -1,0 +1,81 @@
+"""Every setting of the server as data: name, default, type and help.
+
+The CLI options, the environment variables (``KG_<NAME>``), the README table and a test that every
+setting is documented all follow from this one list (Datasette's pattern).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("query_timeout", 10.0, "seconds a query may run before it is stopped (503)"),
+    Setting("max_result_bytes", 50_000_000, "largest serialised query result, in bytes"),
+    Setting("max_body_bytes", 10_000_000, "largest request body (queries, updates, uploads)"),
+    Setting("query_workers", 0, "query processes; 0 means one per CPU core"),
+    Setting("update_token", None, "bearer token that enables writes; writes are off without it"),
+    Setting(
+        "service_allow",
+        ("https://query.wikidata.org/sparql",),
+        "SERVICE endpoints a query may call (comma-separated in the environment)",
+    ),
+    Setting("validate_writes", True, "check every write against the SHACL shapes first"),
+    Setting("default_inference", "none", "inference when a request names none: none or owlrl"),
+)
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """The settings of one app (see SETTINGS), plus where its data lives."""
+
+    store_dir: str
+    data_files: tuple[str, ...] = ()
+    build_dir: str | None = None
+    base: str = "https://w3id.org/sikg/"
+    query_timeout: float = 10.0
+    max_result_bytes: int = 50_000_000
+    max_body_bytes: int = 10_000_000
+    query_workers: int = 0
+    update_token: str | None = None
+    service_allow: tuple[str, ...] = ("https://query.wikidata.org/sparql",)
+    validate_writes: bool = True
+    default_inference: str = "none"
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def workers(self) -> int:
+        return self.query_workers or max(1, os.cpu_count() or 1)
+
+
+def from_environment(**overrides) -> ServerConfig:
+    """A config from ``KG_<SETTING>`` variables, then explicit overrides (CLI options)."""
+    values: dict = {}
+    kinds = {f.name: f.type for f in fields(ServerConfig)}
+    for setting in SETTINGS:
+        raw = os.environ.get(f"KG_{setting.name.upper()}")
+        if raw is None:
+            continue
+        values[setting.name] = _parse(raw, setting.default, kinds[setting.name])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values.setdefault("store_dir", os.environ.get("KG_STORE_DIR", "build/store"))
+    return ServerConfig(**values)
+
+
+def _parse(raw: str, default: object, kind: str):
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw

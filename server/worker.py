@@ -1,0 +1,117 @@
+"""The query worker: runs in its own process, opens snapshots read-only, answers one job at a time.
+
+Kept free of Flask and rdflib so a worker starts fast. A job names the snapshot to read, the query,
+the dataset to query (union default graph, or the graphs the request named), the acceptable
+formats in order of preference, and the byte limit of the answer.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pyoxigraph as ox
+
+RESULT_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+
+
+class ResultTooLargeError(Exception):
+    pass
+
+
+class _LimitedBuffer(io.RawIOBase):
+    """A byte sink that refuses to grow past a limit, so a huge answer stops early."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise ResultTooLargeError
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def value(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _graph_name(name: str):
+    return ox.DefaultGraph() if name == "" else ox.NamedNode(name)
+
+
+def run_job(job: dict, stores: dict) -> tuple:
+    """Answer one job: ("ok", media type, body) or ("error", status, message)."""
+    path = job["snapshot"]
+    store = stores.get(path)
+    if store is None:
+        stores.clear()
+        store = stores[path] = ox.Store.read_only(path)
+    kwargs: dict = {"base_iri": job.get("base_iri")}
+    if job.get("default_graphs") is None:
+        kwargs["use_default_graph_as_union"] = True
+    else:
+        kwargs["default_graph"] = [_graph_name(g) for g in job["default_graphs"]]
+    if job.get("named_graphs") is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job["named_graphs"]]
+    try:
+        result = store.query(job["query"], **kwargs)
+    except SyntaxError as err:
+        return ("error", 400, f"SPARQL syntax error: {err}")
+    except ValueError as err:
+        return ("error", 400, f"cannot run the query: {err}")
+    if isinstance(result, ox.QueryTriples):
+        choices, table = job["graph_formats"], GRAPH_FORMATS
+    else:
+        choices, table = job["result_formats"], RESULT_FORMATS
+    if not choices:
+        kind = "graph" if isinstance(result, ox.QueryTriples) else "results"
+        return ("error", 406, f"no acceptable format for {kind} of this query")
+    media = choices[0]
+    sink = _LimitedBuffer(job["max_bytes"])
+    try:
+        result.serialize(sink, table[media])
+    except ResultTooLargeError:
+        return (
+            "error",
+            413,
+            f"the result exceeds the limit of {job['max_bytes']} bytes (max_result_bytes); "
+            "narrow the query or add LIMIT",
+        )
+    except OSError as err:
+        return ("error", 502, f"query evaluation failed: {err}")
+    except (SyntaxError, ValueError) as err:
+        return ("error", 400, f"query evaluation failed: {err}")
+    return ("ok", media, sink.value())
+
+
+def serve(connection) -> None:
+    """The worker loop: receive jobs until the pipe closes."""
+    stores: dict = {}
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer = run_job(job, stores)
+        except Exception as err:  # noqa: BLE001 - reported to the parent, logged there
+            answer = ("error", 500, f"internal error in query worker: {type(err).__name__}")
+        connection.send(answer)
