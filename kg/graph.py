@@ -213,20 +213,43 @@ class GraphWriter:
 
     # -- derived values -----------------------------------------------------------------------
     def add_derived_dates(self) -> int:
-        """Sortable ``sikg:earliest``/``sikg:latest`` and precision for everything with dates."""
-        found: dict[URIRef, list[dates.PartialDate]] = defaultdict(list)
-        date_predicates = {SIKG[p] for p in DATE_PROPERTIES}
+        """Sortable ``sikg:earliest``/``sikg:latest`` and precision for everything with dates.
+
+        Sources state the same thing at different precisions ("1918" and "15 August 1918"), so
+        each bound is taken from the most precise values that speak to it: the earliest from the
+        finest point or start dates, the latest from the finest point or end dates.
+        """
+        found: dict[URIRef, dict[str, list[dates.PartialDate]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        date_predicates = {SIKG[p]: p for p in DATE_PROPERTIES}
         for graph in self._source_graphs.values():
             for s, p, o in graph:
                 if p in date_predicates and isinstance(o, Literal):
-                    found[s].append(dates.from_literal(o))
+                    found[s][date_predicates[p]].append(dates.from_literal(o))
         derived = self.dataset.graph(self.minter.graph(DERIVED_GRAPH))
-        for subject, values in found.items():
-            derived.add((subject, SIKG.earliest, Literal(min(v.earliest for v in values))))
-            derived.add((subject, SIKG.latest, Literal(max(v.latest for v in values))))
-            finest = max(values, key=lambda v: dates.PRECISION_RANK[v.precision]).precision
+        for subject, by_property in found.items():
+            every = [v for values in by_property.values() for v in values]
+            starts = _finest(by_property, START_PROPERTIES) or _finest(by_property, END_PROPERTIES)
+            ends = _finest(by_property, END_PROPERTIES) or _finest(by_property, START_PROPERTIES)
+            derived.add((subject, SIKG.earliest, Literal(min(v.earliest for v in starts))))
+            derived.add((subject, SIKG.latest, Literal(max(v.latest for v in ends))))
+            finest = max(every, key=lambda v: dates.PRECISION_RANK[v.precision]).precision
             derived.add((subject, SIKG.datePrecision, Literal(finest)))
         return len(found)
+
+
+START_PROPERTIES = ("date", "startDate", "birthDate", "publicationDate")
+END_PROPERTIES = ("date", "endDate", "deathDate", "publicationDate")
+
+
+def _finest(by_property: dict, names: tuple[str, ...]) -> list:
+    """The values of the given properties at the finest precision any of them has."""
+    values = [v for name in names for v in by_property.get(name, [])]
+    if not values:
+        return []
+    best = max(dates.PRECISION_RANK[v.precision] for v in values)
+    return [v for v in values if dates.PRECISION_RANK[v.precision] == best]
 
 
 def _innermost(sections: list, offset: int) -> URIRef | None:

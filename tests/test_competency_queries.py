@@ -8,6 +8,7 @@ rows are among the answers).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -39,6 +40,15 @@ def rebased(text: str, base: str) -> str:
     return text
 
 
+def prefixes_used(text: str) -> set[str]:
+    """The prefixes of the prefixed names in a query (outside IRIs, strings and comments)."""
+    used: set[str] = set()
+    for line in re.sub(r"<[^<>\s]*>", " ", text).splitlines():
+        line = re.sub(r'"(?:[^"\\]|\\.)*"', " ", line).split("#", 1)[0]
+        used.update(re.findall(r"(?<![\w?$:])([A-Za-z][\w-]*):(?=\w)", line))
+    return used
+
+
 def answer(built, project, path: Path) -> list[dict[str, str]]:
     result = built.dataset.query(rebased(path.read_text(encoding="utf-8"), project.base))
     names = [str(v) for v in result.vars or []]
@@ -67,8 +77,9 @@ def test_query_states_its_question_and_declares_its_prefixes(path):
     header = text.split("PREFIX", 1)[0]
     assert text.startswith(f"# Q{int(path.name[2:4])}. "), "the question comes first, as # Qn."
     assert "# Expected:" in header, "the header says what the answer looks like"
-    # parses with no prefixes supplied: every prefix it uses is declared in the file
-    prepareQuery(text)
+    declared = set(re.findall(r"^PREFIX\s+([A-Za-z][\w-]*):", text, re.MULTILINE | re.I))
+    assert sorted(prefixes_used(text) - declared) == [], "prefixes used but not declared"
+    prepareQuery(text)  # and it parses
 
 
 @pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
