@@ -161,8 +161,11 @@ def cmd_serve(args) -> int:
         store_dir = args.store or str(project.default_out / "store-files")
     else:
         files = []
-        ensure_built(args, project, inferred=True)
-        build_dir = str(_out(args, project))
+        inferred = not args.no_infer
+        out = _out(args, project)
+        if not pipeline.is_current(project, out, inferred=inferred):
+            ensure_built(args, project, inferred=inferred)  # only builds (and reads) if stale
+        build_dir = str(out)
         store_dir = args.store or str(_out(args, project) / "store")
     config = from_environment(
         store_dir=store_dir,
@@ -266,6 +269,12 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--store", metavar="DIR", help="where the served store lives")
     sv.add_argument("--timeout", type=float, help="query time limit in seconds (default 10)")
     sv.add_argument("--workers", type=int, help="query processes (default: one per core)")
+    sv.add_argument(
+        "--no-infer",
+        action="store_true",
+        help="serve the build as it is, without building the owlrl entailments first "
+        "(without an inferred graph, requests for inference=owlrl are refused)",
+    )
 
     c = command("check", "Check curated annotation files.", cmd_check)
     c.add_argument("files", nargs="+", metavar="FILE")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import atexit
 
-from flask import Flask
+from flask import Flask, request
 
-from server import errors, protocol
+from server import errors, graph_store, protocol, security, void
 from server.service import Service
 from server.settings import ServerConfig
 
@@ -15,22 +15,20 @@ def create_app(config: ServerConfig) -> Flask:
     """A Flask app serving ``config``'s dataset; the store is opened once, here."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    security.allow_list(tuple(config.service_allow))  # a bad entry stops the start (ValueError)
     service = Service(config)
     app.extensions["kg"] = service
     atexit.register(service.close)
     errors.register(app)
     app.register_blueprint(protocol.blueprint)
+    app.register_blueprint(graph_store.blueprint)  # /graph-store (SPARQL 1.1 GSP)
+    from server.pages import blueprint as pages  # query page, entity pages, /ontology
+    app.register_blueprint(pages)
+    app.register_blueprint(void.blueprint)  # /.well-known/void
 
     @app.after_request
-    def _cors(response):
-        if response.status_code < 500 and _is_query_route():
-            response.headers["Access-Control-Allow-Origin"] = "*"
-        return response
+    def _headers(response):
+        # security headers everywhere; CORS (no credentials) for queries, never for writes
+        return security.apply_headers(request, response)
 
     return app
-
-
-def _is_query_route() -> bool:
-    from flask import request
-
-    return request.path == "/sparql"

@@ -10,8 +10,8 @@ import json
 import logging
 from html import escape
 
-from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
-        return error_response(err.code or 500, err.description or err.name)
+        if isinstance(err, RequestEntityTooLarge):
+            limit = current_app.config.get("MAX_CONTENT_LENGTH")
+            message = f"the request body exceeds the limit of {limit} bytes (max_body_bytes)"
+            return error_response(413, message)
+        allow = getattr(err, "valid_methods", None)
+        headers = {"Allow": ", ".join(allow)} if allow else None
+        return error_response(err.code or 500, err.description or err.name, headers)
 
     @app.errorhandler(Exception)
     def _internal(err: Exception):

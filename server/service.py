@@ -11,6 +11,7 @@ from pathlib import Path
 from server.executor import QueryPool
 from server.settings import ServerConfig
 from server.store import GraphStore, fingerprint_files
+from server.writes import Writer
 
 INFERRED_GRAPH = "graph/inferred"
 
@@ -36,7 +37,10 @@ class Service:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         files, fingerprint = data_files(config)
-        self.store = GraphStore.open(Path(config.store_dir), fingerprint, files)
+        self.writer = Writer(config)  # validation, journal; replays it after a reload
+        self.store = GraphStore.open(
+            Path(config.store_dir), fingerprint, files, after_load=self.writer.replay
+        )
         self.pool = QueryPool(config.workers(), config.query_timeout)
         self._views: dict[tuple[int, str], list[str] | None] = {}
 
@@ -48,8 +52,11 @@ class Service:
         """The graphs the default graph is the union of; None means every graph.
 
         With inference "none" the owlrl entailments (``graph/inferred``) are left out, so the
-        default graph is the union of the asserted graphs only.
+        default graph is the union of the asserted graphs only. With ``union_default_graph`` off
+        the default graph is the store's own default graph (plus the entailments with owlrl).
         """
+        if not self.config.union_default_graph:
+            return [""] + ([self.inferred_graph] if inference == "owlrl" else [])
         snapshot = self.store.snapshot()
         key = (snapshot.version, inference)
         if key not in self._views:
@@ -72,7 +79,9 @@ class Service:
         result_formats: list[str],
         graph_formats: list[str],
         base_iri: str | None = None,
+        query_dataset: bool = False,
     ) -> tuple:
+        """Run a query in a worker; ``query_dataset`` keeps the query's own FROM / FROM NAMED."""
         job = {
             "snapshot": self.store.snapshot().path,
             "query": query,
@@ -82,8 +91,10 @@ class Service:
             "graph_formats": graph_formats,
             "max_bytes": self.config.max_result_bytes,
             "base_iri": base_iri,
+            "query_dataset": query_dataset,
         }
         return self.pool.run(job)
 
     def close(self) -> None:
         self.pool.close()
+        self.store.close()

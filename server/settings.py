@@ -30,6 +30,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("validate_writes", True, "check every write against the SHACL shapes first"),
     Setting("default_inference", "none", "inference when a request names none: none or owlrl"),
+    Setting(
+        "union_default_graph",
+        True,
+        "the default graph of a query is the union of the graphs (off: the store's own default "
+        "graph, as the W3C tests expect)",
+    ),
 )
 
 
@@ -49,6 +55,7 @@ class ServerConfig:
     service_allow: tuple[str, ...] = ("https://query.wikidata.org/sparql",)
     validate_writes: bool = True
     default_inference: str = "none"
+    union_default_graph: bool = True
     extra: dict = field(default_factory=dict, compare=False)
 
     def workers(self) -> int:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,8 +70,18 @@ class GraphStore:
         self._snapshot: Snapshot | None = None
 
     @classmethod
-    def open(cls, directory: Path, fingerprint: str, files: Iterable[Path]) -> GraphStore:
-        """Open the store in ``directory``, (re)loading ``files`` if the fingerprint changed."""
+    def open(
+        cls,
+        directory: Path,
+        fingerprint: str,
+        files: Iterable[Path],
+        after_load: Callable[[ox.Store], None] | None = None,
+    ) -> GraphStore:
+        """Open the store in ``directory``, (re)loading ``files`` if the fingerprint changed.
+
+        ``after_load`` runs on a freshly loaded store before its fingerprint is recorded (the
+        writes journal is replayed there), so a crash during it means another reload.
+        """
         directory.mkdir(parents=True, exist_ok=True)
         marker = directory / FINGERPRINT_FILE
         primary = directory / "primary"
@@ -89,6 +99,9 @@ class GraphStore:
             for path in files:
                 store.bulk_load(path=str(path), format=rdf_format(Path(path)))
             store.flush()
+            if after_load is not None:
+                after_load(store)
+                store.flush()
             marker.write_text(json.dumps({"fingerprint": fingerprint}))
         else:
             store = ox.Store(str(primary))
@@ -121,3 +134,10 @@ class GraphStore:
 
     def __len__(self) -> int:
         return len(self.store)
+
+    def close(self) -> None:
+        """Flush and release the primary store (and RocksDB's lock on its directory)."""
+        with self.write_lock:
+            if self.store is not None:
+                self.store.flush()
+                self.store = None
