@@ -118,15 +118,12 @@ def test_a_runaway_query_is_stopped_while_other_queries_are_answered(make_app, b
     thread = threading.Thread(target=run_slow)
     thread.start()
     time.sleep(0.5)  # the slow query holds one worker now
-    started = time.monotonic()
     cheap = app.test_client().get("/sparql", query_string={"query": CHEAP})
-    cheap_seconds = time.monotonic() - started
     still_running = thread.is_alive()
     thread.join(timeout=30)
 
     assert cheap.status_code == 200 and json.loads(cheap.data)["boolean"] is True
     assert still_running, "the cheap query must be answered while the slow one still runs"
-    assert cheap_seconds < 3.0
     response = slow["response"]
     assert response.status_code == 503
     text = response.get_data(as_text=True)
