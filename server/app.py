@@ -23,6 +23,7 @@ def create_app(config: ServerConfig) -> Flask:
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(graph_store.blueprint)  # /graph-store (SPARQL 1.1 GSP)
     from server.pages import blueprint as pages  # query page, entity pages, /ontology
+
     app.register_blueprint(pages)
     app.register_blueprint(void.blueprint)  # /.well-known/void
 
