@@ -1,0 +1,49 @@
+"""``kg serve --data FILE...``: any RDF files are served instead of the build."""
+
+from __future__ import annotations
+
+import json
+
+from kg.cli import main
+
+TURTLE = '@prefix ex: <http://example.org/> .\nex:a ex:name "Ann"@en ; ex:age 0 .\n'
+TRIG = '@prefix ex: <http://example.org/> .\nex:g { ex:b ex:name "" . }\n'
+
+
+def rows(response) -> list[dict]:
+    assert response.status_code == 200, response.data
+    return json.loads(response.data)["results"]["bindings"]
+
+
+def test_turtle_and_trig_files_are_served_with_their_graphs(make_app, tmp_path):
+    (tmp_path / "a.ttl").write_text(TURTLE)
+    (tmp_path / "b.trig").write_text(TRIG)
+    app = make_app(data_files=(str(tmp_path / "a.ttl"), str(tmp_path / "b.trig")))
+    client = app.test_client()
+    names = rows(
+        client.get(
+            "/sparql",
+            query_string={
+                "query": "SELECT ?s ?n WHERE { ?s <http://example.org/name> ?n } ORDER BY ?s"
+            },
+        )
+    )
+    assert [(r["s"]["value"], r["n"]) for r in names] == [
+        ("http://example.org/a", {"type": "literal", "value": "Ann", "xml:lang": "en"}),
+        ("http://example.org/b", {"type": "literal", "value": ""}),
+    ]
+    graphs = rows(
+        client.get("/sparql", query_string={"query": "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"})
+    )
+    assert {r["g"]["value"] for r in graphs} == {"http://example.org/g"}
+    age = rows(
+        client.get(
+            "/sparql", query_string={"query": "SELECT ?a WHERE { ?s <http://example.org/age> ?a }"}
+        )
+    )
+    assert age[0]["a"]["value"] == "0"
+
+
+def test_serving_a_missing_file_is_one_line(capsys):
+    assert main(["serve", "--data", "no-such-file.ttl"]) == 1
+    assert capsys.readouterr().err.strip() == "kg: error: no such file: no-such-file.ttl"
