@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from kg import build as pipeline
@@ -175,9 +176,26 @@ def cmd_serve(args) -> int:
         query_timeout=args.timeout,
         query_workers=args.workers,
     )
-    print(f"kg: serving on http://{args.host}:{args.port}/sparql", file=sys.stderr)
-    serve(config, args.host, args.port)
+    with _store_lock(Path(store_dir)):
+        print(f"kg: serving on http://{args.host}:{args.port}/sparql", file=sys.stderr)
+        serve(config, args.host, args.port)
     return 0
+
+
+@contextmanager
+def _store_lock(store_dir: Path):
+    """Hold the store's lock while serving: a second ``kg serve`` on it gets one clear line."""
+    import fcntl
+
+    store_dir.mkdir(parents=True, exist_ok=True)
+    with open(store_dir / "serve.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise UsageError(
+                f"the store {store_dir} is in use by another kg serve; stop it or pass --store DIR"
+            ) from None
+        yield
 
 
 def cmd_check(args) -> int:

@@ -47,3 +47,16 @@ def test_turtle_and_trig_files_are_served_with_their_graphs(make_app, tmp_path):
 def test_serving_a_missing_file_is_one_line(capsys):
     assert main(["serve", "--data", "no-such-file.ttl"]) == 1
     assert capsys.readouterr().err.strip() == "kg: error: no such file: no-such-file.ttl"
+
+
+def test_a_second_server_on_the_same_store_is_refused_in_one_line(tmp_path, capsys):
+    import fcntl
+
+    (tmp_path / "a.ttl").write_text(TURTLE)
+    store = tmp_path / "store"
+    store.mkdir()
+    with open(store / "serve.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running kg serve holds it
+        status = main(["serve", "--data", str(tmp_path / "a.ttl"), "--store", str(store)])
+    assert status == 1
+    assert "is in use by another kg serve" in capsys.readouterr().err
