@@ -147,7 +147,7 @@ def validate(data: Graph | Dataset, shapes: Graph, ontology: Graph) -> Report:
     return Report(tuple(sorted(results, key=_sort_key)), namespaces)
 
 
-class _ParsedOnce(Graph):
+class ParsedOnce(Graph):
     """A graph that parses each SPARQL query text once, however often it is asked.
 
     pySHACL passes a SPARQL constraint's text to ``query`` for every focus node, and rdflib's
@@ -155,9 +155,9 @@ class _ParsedOnce(Graph):
     triples). A prepared query gives the same results, with the focus node still pre-bound.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, cache: dict[str, Query] | None = None) -> None:
         super().__init__()
-        self._prepared: dict[str, Query] = {}
+        self._prepared: dict[str, Query] = {} if cache is None else cache
 
     def query(  # the signature of rdflib's Graph.query
         self,
@@ -182,7 +182,7 @@ class _ParsedOnce(Graph):
 
 def _union(data: Graph | Dataset, ontology: Graph) -> Graph:
     """A new plain graph of every triple of ``data``, whatever graph it is in, and the ontology."""
-    union = _ParsedOnce()
+    union = ParsedOnce()
     for prefix, namespace in data.namespaces():
         union.bind(prefix, namespace, override=False)
     if isinstance(data, Dataset):

@@ -6,7 +6,7 @@ import atexit
 
 from flask import Flask, request
 
-from server import errors, graph_store, protocol, security, void
+from server import errors, graph_store, pages, protocol, security, void
 from server.service import Service
 from server.settings import ServerConfig
 
@@ -22,9 +22,7 @@ def create_app(config: ServerConfig) -> Flask:
     errors.register(app)
     app.register_blueprint(protocol.blueprint)
     app.register_blueprint(graph_store.blueprint)  # /graph-store (SPARQL 1.1 GSP)
-    from server.pages import blueprint as pages  # query page, entity pages, /ontology
-
-    app.register_blueprint(pages)
+    app.register_blueprint(pages.blueprint)  # query page, entity pages, /ontology
     app.register_blueprint(void.blueprint)  # /.well-known/void
 
     @app.after_request

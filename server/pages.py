@@ -90,6 +90,9 @@ QUERY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # Example queries
 
 
+QUERIES_KEY = "kg.example_queries"
+
+
 @dataclass(frozen=True)
 class ExampleQuery:
     name: str  # file name without .rq
@@ -98,18 +101,9 @@ class ExampleQuery:
     text: str
 
 
-def queries_dir() -> Path:
-    configured = _service().config.extra.get("queries_dir")
-    if configured:
-        return Path(configured)
-    from kg.build import Project
-
-    return Project.discover().root / "queries"
-
-
-def example_queries() -> list[ExampleQuery]:
-    """Every ``queries/*.rq``, in file-name order, with the question its first comment asks."""
-    folder = queries_dir()
+def read_example_queries(folder: Path) -> tuple[ExampleQuery, ...]:
+    """Every ``*.rq`` of ``folder``, in file-name order, with the question its first comment
+    asks. Read once per app, when the blueprint is registered, not per request."""
     found = []
     for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
         text = path.read_text(encoding="utf-8")
@@ -121,7 +115,24 @@ def example_queries() -> list[ExampleQuery]:
         else:
             label = path.stem.split("-", 1)[0].upper()
         found.append(ExampleQuery(path.stem, label, question, text))
-    return found
+    return tuple(found)
+
+
+@blueprint.record_once
+def _load_example_queries(state) -> None:
+    configured = state.app.extensions["kg"].config.extra.get("queries_dir")
+    if configured:
+        folder = Path(configured)
+    else:
+        from kg.build import Project
+
+        folder = Project.discover().root / "queries"
+    state.app.extensions[QUERIES_KEY] = read_example_queries(folder)
+
+
+def example_queries() -> tuple[ExampleQuery, ...]:
+    """The example queries read when the app was made."""
+    return current_app.extensions[QUERIES_KEY]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -53,10 +53,9 @@ from pyshacl.monkey import apply_patches
 from pyshacl.shapes_graph import ShapesGraph
 from pyshacl.validator import Validator, assign_baked_in
 from rdflib import RDF, RDFS, SH, XSD, BNode, Graph, Literal, URIRef
-from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
-from kg.validate import Report, _Labels, _namespaces, _result, _sort_key
+from kg.validate import ParsedOnce, Report, _Labels, _namespaces, _result, _sort_key
 from server.delta import UnionView
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -340,41 +339,16 @@ def report_json(report: Report) -> dict:
     }
 
 
-class _PreparedQueries(Graph):
+class _PreparedQueries(ParsedOnce):
     """A graph that parses each SPARQL constraint once per process, not once per focus node.
 
-    rdflib takes about 25 ms to parse a query and pySHACL asks for each constraint on every
-    validation (see ``kg.validate._ParsedOnce``); the cache is shared by every write's graph.
+    The cache (see ``kg.validate.ParsedOnce``) is shared by every write's graph.
     """
-
-    def __init__(self, cache: dict[str, Query]) -> None:
-        super().__init__()
-        self._prepared = cache
 
     def add_ox(self, triple: ox.Triple) -> None:
         terms = (_rdf(triple.subject), _rdf(triple.predicate), _rdf(triple.object))
         if None not in terms:
             self.add(terms)
-
-    def query(  # the signature of rdflib's Graph.query
-        self,
-        query_object,
-        processor="sparql",
-        result="sparql",
-        initNs=None,  # noqa: N803 - rdflib's name
-        initBindings=None,  # noqa: N803 - rdflib's name
-        use_store_provided=True,
-        **kwargs,
-    ):
-        if isinstance(query_object, str) and processor == "sparql" and not initNs:
-            prepared = self._prepared.get(query_object)
-            if prepared is None:
-                prepared = prepareQuery(query_object, initNs=dict(self.namespaces()))
-                self._prepared[query_object] = prepared
-            query_object = prepared
-        return super().query(
-            query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
-        )
 
 
 # -- terms --------------------------------------------------------------------------------------

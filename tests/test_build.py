@@ -51,6 +51,13 @@ def test_the_build_has_claims_from_every_source_and_method(built, project):
     assert set(per_source) == {"blog", "wikipedia", "dunscomb"}
     assert per_source["wikipedia"] > 300 and per_source["dunscomb"] > 150
     assert per_source["blog"] > 20
+    methods = {
+        str(m).rsplit("#", 1)[1]
+        for (m,) in ask(
+            built.dataset, "SELECT DISTINCT ?m WHERE { ?c sikg:method ?m }", project.base
+        )
+    }
+    assert {"CuratedAnnotation", "InfoboxRule", "BibliographyRule", "BylineRule"} <= methods
 
 
 def test_disagreeing_sources_both_stay_attributed(built, project):

@@ -11,28 +11,25 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-import yaml
-from rdflib import Graph
 
 from kg.facts import check_statement
 from kg.model import EntityDecl, LoadResult, SourceRecord
-from kg.registry import Registry, read_registry
-from kg.vocab import Vocabulary, read_vocabulary
+from kg.registry import Registry
+from kg.vocab import Vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("blog", "dunscomb", "wikipedia")
 
 
 @pytest.fixture(scope="session")
-def vocab() -> Vocabulary:
-    return read_vocabulary(Graph().parse(ROOT / "ontology" / "sikg.ttl", format="turtle"))
+def vocab(inputs) -> Vocabulary:
+    return inputs[1]
 
 
 @pytest.fixture(scope="session")
-def curated_entities(vocab) -> tuple[EntityDecl, ...]:
+def curated_entities(inputs) -> tuple[EntityDecl, ...]:
     """The registry files, read once (the entities are frozen values)."""
-    paths = (ROOT / "data" / "entities").glob("*.yaml")
-    return tuple(read_registry(paths, set(vocab.classes), ROOT))
+    return tuple(inputs[2])
 
 
 @pytest.fixture
@@ -45,16 +42,10 @@ def registry(curated_entities) -> Registry:
 
 
 @pytest.fixture(scope="session")
-def read_record() -> Callable[[str], SourceRecord]:
-    """A source's catalogue record with its exact text (utf-8, line ends kept)."""
-
-    def read(source_id: str) -> SourceRecord:
-        meta = yaml.safe_load((ROOT / "data" / "sources" / f"{source_id}.yaml").read_text("utf-8"))
-        with open(ROOT / "data" / "sources" / meta["file"], encoding="utf-8", newline="") as f:
-            text = f.read()
-        return SourceRecord(meta["id"], meta["file"], meta["loader"], text, meta)
-
-    return read
+def read_record(project) -> Callable[[str], SourceRecord]:
+    """A source's catalogue record with its exact text (as the build reads it)."""
+    records = {record.id: record for record in project.source_records()}
+    return records.__getitem__
 
 
 @pytest.fixture

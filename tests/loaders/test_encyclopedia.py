@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from loader_facts import facts, objects
 
 from kg.model import Ref
 from loaders import encyclopedia
@@ -18,20 +19,6 @@ def record(read_record):
 @pytest.fixture
 def result(record, registry):
     return encyclopedia.load(record, registry)
-
-
-def facts(result, predicate=None, subject=None):
-    return [
-        (statement, fact)
-        for statement in result.statements
-        for fact in statement.facts
-        if (predicate is None or fact.predicate == predicate)
-        and (subject is None or fact.subject == subject)
-    ]
-
-
-def objects(result, predicate, subject=None):
-    return [fact.object for _, fact in facts(result, predicate, subject)]
 
 
 def labels(result):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from loader_facts import facts, objects
 
 from kg.errors import DataError
 from kg.model import Quantity, Ref
@@ -22,20 +23,6 @@ def record(read_record):
 @pytest.fixture
 def result(record, registry):
     return wikipedia.load(record, registry)
-
-
-def facts(result, predicate=None, subject=None):
-    return [
-        (statement, fact)
-        for statement in result.statements
-        for fact in statement.facts
-        if (predicate is None or fact.predicate == predicate)
-        and (subject is None or fact.subject == subject)
-    ]
-
-
-def objects(result, predicate, subject=None):
-    return [fact.object for _, fact in facts(result, predicate, subject)]
 
 
 def test_every_quote_is_verbatim_at_its_offset_and_every_fact_well_formed(
