@@ -31,6 +31,12 @@ from kg.iri import Minter, normalise_base
 from kg.model import LoadResult, SourceRecord, Statement
 from kg.registry import Registry, read_registry
 from kg.vocab import DEFAULT_BASE, Vocabulary, load_ontology, read_vocabulary
+from kg.wikidata.enrich import Facts
+from kg.wikidata.links import add_facts, add_links
+from kg.wikidata.table import LinkTable
+
+LINK_TABLE = "wikidata.csv"
+FACTS_FILE = "wikidata-facts.json"
 
 Loader = Callable[[SourceRecord, Registry], LoadResult]
 Progress = Callable[[str], None]
@@ -66,6 +72,10 @@ class Project:
     @property
     def data_dir(self) -> Path:
         return self.root / "data"
+
+    @property
+    def links_dir(self) -> Path:
+        return self.data_dir / "links"
 
     @property
     def default_out(self) -> Path:
@@ -241,6 +251,12 @@ def build(
             for source, result in results.items()
         )
         dated = writer.add_derived_dates()
+    with timer.step("add Wikidata links"):
+        table = LinkTable.read(project.links_dir / LINK_TABLE, {e.id for e in registry})
+        links = add_links(writer.dataset, writer.minter, table)
+        enriched = add_facts(
+            writer.dataset, writer.minter, Facts.read(project.links_dir / FACTS_FILE)
+        )
     dataset = writer.dataset
     result = BuildResult(dataset)
     if validate:
@@ -260,6 +276,8 @@ def build(
         "claims": claims,
         "mentions": mentions,
         "dated": dated,
+        "links": links,
+        "enriched": enriched,
         "quads": len(dataset),
     }
     result.timings = timer.timings

@@ -207,6 +207,35 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_link(args) -> int:
+    from kg.wikidata.command import LinkOptions, run
+
+    options = LinkOptions(
+        report=args.report,
+        json=args.json,
+        enrich=args.enrich,
+        accept_above=args.accept_above,
+        offline=args.offline,
+        entities=tuple(args.entity or ()),
+        cache_dir=args.cache,
+        api_url=args.api_url,
+        sparql_url=args.sparql_url,
+        min_interval=args.min_interval,
+    )
+    loaders, _ = _loaders()
+    return run(_project(args), loaders, options)
+
+
+def _score(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 1")
+    return value
+
+
 # -- helpers --------------------------------------------------------------------------------
 def _existing(name: str) -> Path:
     path = Path(name)
@@ -292,6 +321,39 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve the build as it is, without building the owlrl entailments first "
         "(without an inferred graph, requests for inference=owlrl are refused)",
+    )
+
+    lk = command(
+        "link",
+        "Propose Wikidata links for entities (data/links/wikidata.csv), report on them or "
+        "cache facts of the linked items.",
+        cmd_link,
+    )
+    how = lk.add_mutually_exclusive_group()
+    how.add_argument("--report", action="store_true", help="print links per class; no requests")
+    how.add_argument(
+        "--enrich", action="store_true", help="cache facts of accepted items (labels, places...)"
+    )
+    lk.add_argument("--json", action="store_true", help="with --report: print JSON")
+    lk.add_argument(
+        "--accept-above",
+        type=_score,
+        metavar="SCORE",
+        help="accept a clear best candidate scoring at least SCORE (0-1); others stay unverified",
+    )
+    lk.add_argument("--offline", action="store_true", help="answer from the cache only")
+    lk.add_argument("--entity", action="append", metavar="ID", help="only this entity (repeatable)")
+    lk.add_argument("--cache", metavar="DIR", help="response cache (default .cache/wikidata)")
+    lk.add_argument("--api-url", metavar="URL", help="Wikidata API (or $KG_WIKIDATA_API)")
+    lk.add_argument(
+        "--sparql-url", metavar="URL", help="Wikidata query service (or $KG_WIKIDATA_SPARQL)"
+    )
+    lk.add_argument(
+        "--min-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="least time between two requests (default 1)",
     )
 
     c = command("check", "Check curated annotation files.", cmd_check)

@@ -16,6 +16,8 @@ def create_app(config: ServerConfig) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     security.allow_list(tuple(config.service_allow))  # a bad entry stops the start (ValueError)
+    if security.normalise(config.wikidata_endpoint) is None:
+        raise ValueError(f"wikidata_endpoint {config.wikidata_endpoint!r} is not an http(s) IRI")
     service = Service(config)
     app.extensions["kg"] = service
     atexit.register(service.close)

@@ -96,6 +96,7 @@ def sparql() -> Response:
             + ", ".join(negotiation.RESULT_TYPES + negotiation.GRAPH_TYPES),
         )
     security.check_query(query, service.config.service_allow)
+    query = security.redirect_services(query, service.config.service_redirects())
     inference = inference_of(params, service.config.default_inference)
     if inference == "owlrl" and not service.has_inference():
         raise APIError(400, "inference=owlrl is not available: this dataset has no inferred graph")

@@ -28,6 +28,12 @@ SETTINGS: tuple[Setting, ...] = (
         ("https://query.wikidata.org/sparql",),
         "SERVICE endpoints a query may call (comma-separated in the environment)",
     ),
+    Setting(
+        "wikidata_endpoint",
+        "https://query.wikidata.org/sparql",
+        "where SERVICE <https://query.wikidata.org/sparql> is really sent: Wikidata's query "
+        "service, a mirror of it, or a local stand-in",
+    ),
     Setting("validate_writes", True, "check every write against the SHACL shapes first"),
     Setting("default_inference", "none", "inference when a request names none: none or owlrl"),
     Setting(
@@ -53,10 +59,15 @@ class ServerConfig:
     query_workers: int = 0
     update_token: str | None = None
     service_allow: tuple[str, ...] = ("https://query.wikidata.org/sparql",)
+    wikidata_endpoint: str = "https://query.wikidata.org/sparql"
     validate_writes: bool = True
     default_inference: str = "none"
     union_default_graph: bool = True
     extra: dict = field(default_factory=dict, compare=False)
+
+    def service_redirects(self) -> dict[str, str]:
+        """Endpoints a query names, mapped to where they are really sent."""
+        return {"https://query.wikidata.org/sparql": self.wikidata_endpoint}
 
     def workers(self) -> int:
         return self.query_workers or max(1, os.cpu_count() or 1)

@@ -341,6 +341,7 @@ def check_syntax(text: str) -> None:
 def sparql_update(service, update: str, params) -> Response:
     authorise(service)
     security.check_update(update, service.config.service_allow)
+    update = security.redirect_services(update, service.config.service_redirects())
     using = params.getlist("using-graph-uri")
     using_named = params.getlist("using-named-graph-uri")
     store = service.store

@@ -1,0 +1,78 @@
+"""The link table and the cached Wikidata facts as RDF, each in its own named graph.
+
+``graph/links`` holds one direct triple per usable link (``skos:exactMatch`` for accepted,
+``sikg:candidateMatch`` for unverified) and, for every row, a judgement node (an
+``rdf:Statement``) saying how and when the link was made: status, method, score, the label and
+description it was matched on, and its justification. ``graph/wikidata`` holds the cached facts.
+"""
+
+from __future__ import annotations
+
+from rdflib import RDF, RDFS, Dataset, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, PROV, SKOS, XSD
+
+from kg.iri import Minter, digest
+from kg.vocab import SIKG, WD
+from kg.wikidata.enrich import Facts
+from kg.wikidata.table import LinkTable
+
+LINKS_GRAPH = "links"
+FACTS_GRAPH = "wikidata"
+WDT = Namespace("http://www.wikidata.org/prop/direct/")
+GEO_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+PREDICATES = {"accepted": SKOS.exactMatch, "unverified": SIKG.candidateMatch}
+
+
+def add_links(dataset: Dataset, minter: Minter, table: LinkTable) -> int:
+    """Write the table into ``graph/links``; returns the number of direct link triples."""
+    graph = dataset.graph(minter.graph(LINKS_GRAPH))
+    direct = 0
+    for link in table:
+        if link.status == "no-item":
+            continue
+        entity, item = minter.entity(link.entity), WD[link.qid]
+        predicate = PREDICATES.get(link.status, SIKG.rejectedMatch)
+        if link.status in PREDICATES:
+            graph.add((entity, predicate, item))
+            direct += 1
+        node = URIRef(f"{minter.base}link/{digest(link.entity, link.qid)}")
+        graph.add((node, RDF.type, SIKG.LinkJudgement))
+        graph.add((node, RDF.subject, entity))
+        graph.add((node, RDF.predicate, predicate))
+        graph.add((node, RDF.object, item))
+        graph.add((node, SIKG.linkStatus, Literal(link.status)))
+        graph.add((node, SIKG.linkMethod, Literal(link.method)))
+        if link.score:
+            graph.add((node, SIKG.matchScore, Literal(link.score, datatype=XSD.decimal)))
+        if link.wikidata_label:
+            graph.add((node, SIKG.matchedLabel, Literal(link.wikidata_label)))
+        if link.wikidata_description:
+            graph.add((node, SIKG.matchedDescription, Literal(link.wikidata_description)))
+        if link.justification:
+            graph.add((node, SIKG.justification, Literal(link.justification)))
+        if link.checked:
+            graph.add((node, DCTERMS.date, Literal(link.checked, datatype=XSD.date)))
+    return direct
+
+
+def add_facts(dataset: Dataset, minter: Minter, facts: Facts) -> int:
+    """Write the cached facts into ``graph/wikidata``; returns the number of items described."""
+    if not facts.items:
+        return 0
+    name = minter.graph(FACTS_GRAPH)
+    graph = dataset.graph(name)
+    graph.add((name, DCTERMS.source, URIRef(facts.endpoint)))
+    graph.add((name, PROV.generatedAtTime, Literal(facts.retrieved, datatype=XSD.dateTime)))
+    for qid, item in facts.items.items():
+        subject = WD[qid]
+        for language, text in item.labels.items():
+            graph.add((subject, RDFS.label, Literal(text, lang=language)))
+        if item.coordinates:
+            graph.add((subject, WDT.P625, Literal(item.coordinates, datatype=GEO_WKT)))
+        for field, prop in (("born", WDT.P569), ("died", WDT.P570)):
+            value = getattr(item, field)
+            if value:
+                graph.add((subject, prop, Literal(value, datatype=XSD.dateTime)))
+        if item.image:
+            graph.add((subject, WDT.P18, URIRef(item.image)))
+    return len(facts.items)
