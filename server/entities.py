@@ -38,8 +38,17 @@ RDF_TYPE = RDF_NS + "type"
 RDFS_LABEL = RDFS_NS + "label"
 ALT_LABEL = SKOS_NS + "altLabel"
 MATCHES = (SKOS_NS + "exactMatch", SKOS_NS + "closeMatch")
+CANDIDATE_MATCH = SIKG_NS + "candidateMatch"
 # Statements shown in the page header rather than in the list.
-HEADER_PREDICATES = frozenset({RDF_TYPE, RDFS_LABEL, ALT_LABEL})
+HEADER_PREDICATES = frozenset({RDF_TYPE, RDFS_LABEL, ALT_LABEL, CANDIDATE_MATCH})
+# Facts of linked Wikidata items cached by ``kg link --enrich`` (graph/wikidata), as shown.
+WDT_NS = "http://www.wikidata.org/prop/direct/"
+WIKIDATA_FACTS = {
+    WDT_NS + "P569": "born",
+    WDT_NS + "P570": "died",
+    WDT_NS + "P625": "coordinates",
+    WDT_NS + "P18": "image",
+}
 # Incoming links that are bookkeeping, not facts (claims, sentence mentions, text structure).
 HIDDEN_INCOMING = (
     RDF_NS + "subject",
@@ -47,6 +56,7 @@ HIDDEN_INCOMING = (
     SIKG_NS + "mentions",
     SIKG_NS + "inSource",
     SIKG_NS + "inSection",
+    SIKG_NS + "linkedEntity",
 )
 # Values the build derives from a date (bounds and precision): not repeated in quantity summaries.
 DERIVED = frozenset(SIKG_NS + name for name in ("earliest", "latest", "datePrecision"))
@@ -287,6 +297,17 @@ Q_MENTIONS = (
 } ORDER BY ?srcId ?start LIMIT %(limit)d"""
 )
 
+Q_WIKIDATA_FACTS = (
+    PREAMBLE
+    + """SELECT DISTINCT ?p ?o WHERE {
+  VALUES ?item { %(items)s }
+  ?item ?p ?o .
+  FILTER (?p IN (rdfs:label, <http://www.wikidata.org/prop/direct/P569>,
+    <http://www.wikidata.org/prop/direct/P570>, <http://www.wikidata.org/prop/direct/P625>,
+    <http://www.wikidata.org/prop/direct/P18>))
+} LIMIT 200"""
+)
+
 Q_SOURCE_COUNTS = (
     PREAMBLE
     + """SELECT (COUNT(DISTINCT ?c) AS ?claims) (COUNT(DISTINCT ?a) AS ?quotes)
@@ -441,6 +462,8 @@ class Resource:
     mentions_limited: bool
     wikidata: list[Term]
     quantity: Quantity | None = None
+    candidates: list[Term] = field(default_factory=list)
+    wikidata_facts: list[tuple[str, str]] = field(default_factory=list)
     source_counts: dict | None = None
     source_subjects: list[tuple[Term, int]] = field(default_factory=list)
 
@@ -559,7 +582,7 @@ class Describer:
         quantities = self._quantities(quantity_iris + ([iri] if is_quantity else []), evidence)
 
         label = None
-        alt_labels, types, wikidata = [], [], []
+        alt_labels, types, wikidata, candidates = [], [], [], []
         by_predicate: dict[str, list[Statement]] = defaultdict(list)
         predicates: dict[str, Term] = {}
         stated = set()
@@ -575,6 +598,8 @@ class Describer:
                 types.append(value)
             if p in MATCHES and value.is_iri and value.value.startswith(WIKIDATA):
                 wikidata.append(value)
+            elif p == CANDIDATE_MATCH and value.is_iri and value.value.startswith(WIKIDATA):
+                candidates.append(value)
             if p in HEADER_PREDICATES:
                 continue
             key = (iri, p, term_key(row["o"]))
@@ -637,7 +662,23 @@ class Describer:
             mentions_limited=len(mention_rows) > self.MENTION_LIMIT,
             wikidata=wikidata,
             quantity=quantities.get(iri),
+            candidates=sorted(candidates, key=_sort_key),
+            wikidata_facts=self._wikidata_facts(wikidata),
         )
+
+    def _wikidata_facts(self, items: list[Term]) -> list[tuple[str, str]]:
+        """Labels in other languages, dates, place and image of the linked items, if cached."""
+        if not items:
+            return []
+        rows = self.data.select(Q_WIKIDATA_FACTS % {"items": _values(t.value for t in items)})
+        facts = []
+        for row in rows:
+            p, o = row["p"]["value"], row["o"]
+            if p == RDFS_LABEL and o.get("xml:lang") not in (None, "en"):
+                facts.append((f"name ({o['xml:lang']})", o["value"]))
+            elif p in WIKIDATA_FACTS:
+                facts.append((WIKIDATA_FACTS[p], o["value"]))
+        return sorted(set(facts))
 
     def describe_source(self, iri: str) -> Resource:
         resource = self.describe(iri)

@@ -78,6 +78,14 @@ SOURCED = ox.NamedNode(SIKG + "SourcedProperty")
 VALUE_PROPERTIES = frozenset(
     ox.NamedNode(iri) for iri in (SIKG + "inSource", OA + "start", OA + "end")
 )
+# Link judgements (graph/links) and the entities they judge read each other: an entity's Wikidata
+# match needs its judgement (sikgsh:WikidataMatchShape), a judgement needs its entity's match
+# (sikgsh:LinkRelationAssertedConstraint).
+LINKED_ENTITY = ox.NamedNode(SIKG + "linkedEntity")
+LINK_RELATIONS = frozenset(
+    ox.NamedNode(iri)
+    for iri in ("http://www.w3.org/2004/02/skos/core#exactMatch", SIKG + "candidateMatch")
+)
 # Oxigraph stores every integer-derived datatype as xsd:integer ("5"^^xsd:nonNegativeInteger
 # comes back as "5"^^xsd:integer: https://github.com/oxigraph/oxigraph/issues/526), so a shape
 # asking for one is checked as xsd:integer within that type's range.
@@ -159,6 +167,8 @@ class ShapesCheck:
                 pointed_at.add(s)
             if p in (PREDICATE, OBJECT):
                 claims.add(s)
+            if p in LINK_RELATIONS:  # the judgements of this entity may have lost their link
+                focus.update(t.subject for t in view.triples(None, LINKED_ENTITY, s))
         for node in pointed_at:
             focus.update(t.subject for t in view.triples(None, None, node))
         for claim in claims:
@@ -190,6 +200,14 @@ class ShapesCheck:
                         add(triple)
             for triple in view.triples(None, OBJECT, node):
                 add(triple)
+            # The judgements of a focus entity, and the entity a focus judgement judges.
+            for judged in view.triples(None, LINKED_ENTITY, node):
+                for triple in view.triples(judged.subject, None, None):
+                    add(triple)
+            for entity in _objects(view, node, LINKED_ENTITY):
+                for relation in LINK_RELATIONS:
+                    for triple in view.triples(entity, relation, None):
+                        add(triple)
             # The direct triple a focus claim states (sikgsh:ClaimAssertedConstraint).
             for s in _objects(view, node, SUBJECT):
                 for p in _objects(view, node, PREDICATE):

@@ -67,7 +67,8 @@ def full_registry(project: Project, loaders) -> tuple:
     return ontology, registry
 
 
-def run(project: Project, loaders, options: LinkOptions, out=sys.stdout, err=sys.stderr) -> int:
+def run(project: Project, loaders, options: LinkOptions, out=None, err=None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     ontology, registry = full_registry(project, loaders)
     rules = read_rules(project.links_dir / RULES_FILE, ontology)
     table_path = project.links_dir / LINK_TABLE
@@ -118,6 +119,9 @@ def _reconcile(registry: Registry, table, table_path, rules, client, options, ou
 
 def _enrich(project: Project, client: WikidataClient, table: LinkTable, out) -> int:
     path = project.links_dir / FACTS_FILE
+    if not table.with_status("accepted"):
+        print(f"kg link: no accepted links to enrich; {path} is unchanged", file=out)
+        return 0
     retrieved = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     try:
         facts = enrich(client, table, retrieved)

@@ -1,8 +1,9 @@
 """The link table and the cached Wikidata facts as RDF, each in its own named graph.
 
 ``graph/links`` holds one direct triple per usable link (``skos:exactMatch`` for accepted,
-``sikg:candidateMatch`` for unverified) and, for every row, a judgement node (an
-``rdf:Statement``) saying how and when the link was made: status, method, score, the label and
+``sikg:candidateMatch`` for unverified) and, for every row, a judgement node (a
+``sikg:LinkJudgement``; not an ``rdf:Statement``, which is kept for sourced claims) saying how and
+when the link was made: status, method, score, the label and
 description it was matched on, and its justification. ``graph/wikidata`` holds the cached facts.
 """
 
@@ -37,9 +38,9 @@ def add_links(dataset: Dataset, minter: Minter, table: LinkTable) -> int:
             direct += 1
         node = URIRef(f"{minter.base}link/{digest(link.entity, link.qid)}")
         graph.add((node, RDF.type, SIKG.LinkJudgement))
-        graph.add((node, RDF.subject, entity))
-        graph.add((node, RDF.predicate, predicate))
-        graph.add((node, RDF.object, item))
+        graph.add((node, SIKG.linkedEntity, entity))
+        graph.add((node, SIKG.linkRelation, predicate))
+        graph.add((node, SIKG.linkedItem, item))
         graph.add((node, SIKG.linkStatus, Literal(link.status)))
         graph.add((node, SIKG.linkMethod, Literal(link.method)))
         if link.score:

@@ -235,6 +235,50 @@ def test_the_shapes_read_no_further_than_the_write_check_looks():
                 assert ox.NamedNode(str(step)) in VALUE_PROPERTIES, step
 
 
+LINKS = "<https://w3id.org/sikg/graph/links>"
+EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
+JUDGEMENT = """
+  <https://w3id.org/sikg/link/test-1> a sikg:LinkJudgement ;
+    sikg:linkedEntity res:alfred-knox ; sikg:linkedItem wd:Q900002 ;
+    sikg:linkRelation skos:exactMatch ; sikg:linkStatus "accepted" ; sikg:linkMethod "review" ;
+    sikg:justification "a test fixture" ."""
+LINK_PREFIXES = (
+    PREFIXES
+    + "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    + "PREFIX wd: <http://www.wikidata.org/entity/>\n"
+)
+
+
+def test_a_wikidata_link_written_without_its_judgement_is_refused(client):
+    text = f"{LINK_PREFIXES} INSERT DATA {{ GRAPH {LINKS} {{ res:alfred-knox skos:exactMatch wd:Q900002 }} }}"
+    response = update(client, text)
+    assert response.status_code == 422
+    assert "sikgsh:WikidataMatchShape" in response.data.decode()
+    assert not ask(client, f"res:alfred-knox <{EXACT}> ?item")
+
+
+def test_a_judged_link_is_accepted_and_its_link_cannot_be_removed_alone(client):
+    text = (
+        f"{LINK_PREFIXES} INSERT DATA {{ GRAPH {LINKS} {{"
+        f" res:alfred-knox skos:exactMatch wd:Q900002 . {JUDGEMENT} }} }}"
+    )
+    assert update(client, text).status_code == 204
+    assert ask(client, f"res:alfred-knox <{EXACT}> <http://www.wikidata.org/entity/Q900002>")
+    removal = (
+        f"{LINK_PREFIXES} DELETE DATA {{ GRAPH {LINKS} {{"
+        " res:alfred-knox skos:exactMatch wd:Q900002 } }"
+    )
+    response = update(client, removal)
+    assert response.status_code == 422
+    assert "The judged link is missing" in response.data.decode()
+    both = (
+        f"{LINK_PREFIXES} DELETE DATA {{ GRAPH {LINKS} {{"
+        f" res:alfred-knox skos:exactMatch wd:Q900002 . {JUDGEMENT} }} }}"
+    )
+    assert update(client, both).status_code == 204
+    assert not ask(client, f"res:alfred-knox <{EXACT}> ?item")
+
+
 # -- durability ---------------------------------------------------------------------------------
 
 
