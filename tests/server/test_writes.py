@@ -250,7 +250,8 @@ LINK_PREFIXES = (
 
 
 def test_a_wikidata_link_written_without_its_judgement_is_refused(client):
-    text = f"{LINK_PREFIXES} INSERT DATA {{ GRAPH {LINKS} {{ res:alfred-knox skos:exactMatch wd:Q900002 }} }}"
+    link = "res:alfred-knox skos:exactMatch wd:Q900002"
+    text = f"{LINK_PREFIXES} INSERT DATA {{ GRAPH {LINKS} {{ {link} }} }}"
     response = update(client, text)
     assert response.status_code == 422
     assert "sikgsh:WikidataMatchShape" in response.data.decode()

@@ -1,4 +1,4 @@
-"""``kg link`` as a user meets it: report, reconcile (online via the stand-in, or offline), enrich."""
+"""``kg link`` as a user meets it: report, reconcile (online, or offline from the cache), enrich."""
 
 from __future__ import annotations
 
