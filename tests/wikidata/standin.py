@@ -171,15 +171,20 @@ class WikidataStandIn:
                         seen = standin._failures.get(text, 0)
                         standin._failures[text] = seen + 1
                     if "fail_first" not in how or seen < how["fail_first"]:
-                        self._send(how["error"], "text/plain", b"server error")
+                        extra = (
+                            {"Retry-After": str(how["retry_after"])} if "retry_after" in how else {}
+                        )
+                        self._send(how["error"], "text/plain", b"server error", extra)
                         return
                 hits = standin.search(text, int(params.get("limit") or 7))
                 body = json.dumps({"searchinfo": {"search": text}, "search": hits, "success": 1})
                 self._send(200, "application/json; charset=utf-8", body.encode())
 
-            def _send(self, status: int, kind: str, body: bytes) -> None:
+            def _send(self, status: int, kind: str, body: bytes, extra: dict | None = None) -> None:
                 try:
                     self.send_response(status)
+                    for name, value in (extra or {}).items():
+                        self.send_header(name, value)
                     self.send_header("Content-Type", kind)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()

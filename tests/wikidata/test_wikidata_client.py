@@ -42,6 +42,14 @@ def test_a_server_error_is_retried_with_backoff(make_client, wikidata):
     assert client.requests == 2 and waits == [0.5]
 
 
+def test_too_many_requests_waits_as_long_as_the_server_says(make_client):
+    waits = []
+    client = make_client(backoff=0.5)
+    client._sleep = waits.append
+    assert client.search("Tomsk") == []  # 429 with Retry-After: 3, then an answer
+    assert waits == [3.0]
+
+
 def test_a_lasting_server_error_fails_after_the_retries(make_client):
     waits = []
     client = make_client(retries=3, backoff=1.0)
