@@ -363,3 +363,34 @@ def test_the_ontology_is_rdf_by_content_negotiation(client, accept, fmt):
     assert (SIKG.Person, RDF.type, OWL.Class) in graph
     assert (SIKG.commander, RDFS.label, Literal("commander", lang="en")) in graph
     assert (URIRef("https://w3id.org/sikg/ontology"), RDF.type, OWL.Ontology) in graph
+
+
+def test_an_entity_page_tells_exact_matches_from_candidates_and_shows_cached_facts(
+    make_app, tmp_path
+):
+    data = tmp_path / "linked.trig"
+    data.write_text(
+        """
+@prefix res: <https://w3id.org/sikg/id/> .
+@prefix sikg: <https://w3id.org/sikg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix wd: <http://www.wikidata.org/entity/> .
+@prefix wdt: <http://www.wikidata.org/prop/direct/> .
+@prefix geo: <http://www.opengis.net/ont/geosparql#> .
+<https://w3id.org/sikg/graph/links> {
+  res:omsk rdfs:label "Omsk"@en ; skos:exactMatch wd:Q900041 ; sikg:candidateMatch wd:Q900042 .
+}
+<https://w3id.org/sikg/graph/wikidata> {
+  wd:Q900041 rdfs:label "Омск"@ru , "Omsk"@en ; wdt:P625 "Point(73.37 54.98)"^^geo:wktLiteral .
+}
+"""
+    )
+    client = make_app(data_files=(str(data),)).test_client()
+    html = client.get("/id/omsk", headers=HTML).data.decode()
+    exact, candidates = html.split('class="wikidata candidates"', 1)
+    assert 'href="https://www.wikidata.org/wiki/Q900041"' in exact
+    assert "Q900042" not in exact
+    assert "Unverified Wikidata candidate" in candidates and "Q900042" in candidates
+    assert "name (ru)</dt><dd>Омск" in html
+    assert "coordinates</dt><dd>Point(73.37 54.98)" in html
