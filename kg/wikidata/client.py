@@ -110,14 +110,12 @@ class WikidataClient:
         key = hashlib.sha256(url.encode("utf-8")).hexdigest()
         return self.config.cache_dir / key[:2] / f"{key}.json"
 
-    def is_cached(self, url: str) -> bool:
-        return self.cache_path(url).is_file()
-
     def _get_json(self, url: str, accept: str, what: str) -> dict:
         path = self.cache_path(url)
-        if path.is_file():
+        cached = _read_cached(path)
+        if cached is not None:
             self.cache_hits += 1
-            return json.loads(path.read_text(encoding="utf-8"))["body"]
+            return cached
         if self.config.offline:
             raise NotCachedError(f"{what}: offline, and not in the cache")
         if self.unreachable:
@@ -130,19 +128,12 @@ class WikidataClient:
         _write_atomically(path, {"url": url, "retrieved": _now(), "body": answer})
         return answer
 
-    def retrieved(self, url: str) -> str | None:
-        """When the cached answer to ``url`` was fetched (ISO 8601 UTC), if it is cached."""
-        path = self.cache_path(url)
-        if not path.is_file():
-            return None
-        return json.loads(path.read_text(encoding="utf-8")).get("retrieved")
-
     def _fetch(self, url: str, accept: str, what: str) -> bytes:
         last_error = "no answer"
         network_failed = False
         for attempt in range(self.config.retries + 1):
             if attempt:
-                self._sleep(self._wait(attempt, last_error))
+                self._sleep(self._wait(attempt))
             self._pace()
             request = urllib.request.Request(
                 url, headers={"User-Agent": self.config.user_agent, "Accept": accept}
@@ -170,7 +161,7 @@ class WikidataClient:
             self.unreachable = last_error
         raise WikidataError(f"{what}: failed after {attempt + 1} attempt(s): {last_error}")
 
-    def _wait(self, attempt: int, _error: str) -> float:
+    def _wait(self, attempt: int) -> float:
         if self._retry_after is not None:
             return min(self._retry_after, 120.0)
         return self.config.backoff * (2 ** (attempt - 1))
@@ -182,6 +173,14 @@ class WikidataClient:
             if wait > 0:
                 self._sleep(wait)
         self._last_request = self._clock()
+
+
+def _read_cached(path: Path) -> dict | None:
+    """The cached answer, or None when there is none or it is unreadable (it is fetched again)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))["body"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _retry_after(err: urllib.error.HTTPError) -> float | None:

@@ -84,3 +84,13 @@ def test_an_unreachable_service_fails_fast_and_is_not_retried(make_client, tmp_p
     with pytest.raises(WikidataError, match="not sent, Wikidata was unreachable"):
         client.search("Omsk")
     assert client.requests == 1
+
+
+def test_a_corrupt_cache_entry_is_fetched_again(make_client, wikidata):
+    client = make_client()
+    client.search("Perm")
+    (path,) = (client.config.cache_dir).rglob("*.json")
+    path.write_text("{ not json")
+    again = make_client()
+    assert [h["id"] for h in again.search("Perm")] == ["Q900021", "Q900022"]
+    assert again.requests == 1
