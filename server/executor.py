@@ -1,8 +1,16 @@
-"""A pool of query worker processes with a hard time limit per query.
+"""Where queries run, with a hard time limit per query: two ways.
 
-Oxigraph evaluates a query in Rust and cannot be interrupted from Python, so each query runs in a
-worker process; when the time limit passes the worker is killed and replaced, the client gets an
-error naming the limit, and every other request goes on being answered by the other workers.
+Oxigraph evaluates a query in Rust and cannot be interrupted from Python, so a query past the
+limit can only be abandoned with the process running it:
+
+* ``QueryPool``: worker processes fed through pipes by the web process; a runaway worker is
+  killed and replaced while the others go on. Used by an app created on its own (tests, a WSGI
+  server of the user's choice), where the web process must never be lost.
+* ``InlineRunner``: the query runs in a thread of the web process itself (Oxigraph releases the
+  GIL while it evaluates), with no hop between processes; a runaway query gets its 503 and
+  ``on_runaway`` asks the server to replace the whole process once its answers are sent. Used by
+  ``kg serve``, which runs one such process per core under gunicorn, so throughput is that of the
+  web processes themselves.
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ import logging
 import multiprocessing
 import queue
 import threading
+from collections.abc import Callable
 
 from server import worker
 
@@ -73,12 +82,7 @@ class QueryPool:
             return ("error", 500, "internal error: the query worker stopped")
         self._discard(chosen)
         self._add()
-        return (
-            "error",
-            503,
-            f"the query exceeded the time limit of {self.timeout:g} s (query_timeout) and was "
-            "stopped",
-        )
+        return ("error", 503, TIMEOUT_MESSAGE.format(timeout=self.timeout))
 
     def close(self) -> None:
         if self._closed:
@@ -89,3 +93,65 @@ class QueryPool:
             self._all.clear()
         for each in workers:
             each.kill()
+
+
+TIMEOUT_MESSAGE = (
+    "the query exceeded the time limit of {timeout:g} s (query_timeout) and was stopped"
+)
+
+
+class InlineRunner:
+    """Queries in threads of this process; ``run(job)`` answers within ``timeout`` s.
+
+    The threads are kept (handing a job to a waiting thread costs microseconds; starting one
+    costs more than a lookup query). A thread stuck in a runaway query is replaced at once, and
+    the process is asked to go (``on_runaway``).
+    """
+
+    def __init__(
+        self, timeout: float, open_store, on_runaway: Callable[[], None], threads: int = 4
+    ) -> None:
+        self.timeout = timeout
+        self._open_store = open_store
+        self._on_runaway = on_runaway
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = 0
+        for _ in range(threads):
+            self._start_thread()
+
+    def _start_thread(self) -> None:
+        with self._lock:
+            self._threads += 1
+        threading.Thread(target=self._loop, name="query", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            job, done, box = self._jobs.get()
+            if job is None:
+                return
+            try:
+                box.append(worker.run_job(job, self._open_store))
+            except Exception as err:  # noqa: BLE001 - answered as a 500, logged here
+                log.exception("query failed")
+                box.append(
+                    ("error", 500, f"internal error running the query: {type(err).__name__}")
+                )
+            done.set()
+
+    def run(self, job: dict) -> tuple:
+        """("ok", media type, body) or ("error", status, message)."""
+        done, box = threading.Event(), []
+        self._jobs.put((job, done, box))
+        if done.wait(self.timeout):
+            return box[0]
+        log.warning("a query passed the time limit of %g s; replacing this process", self.timeout)
+        self._start_thread()  # the stuck thread's replacement, until the process goes
+        self._on_runaway()
+        return ("error", 503, TIMEOUT_MESSAGE.format(timeout=self.timeout))
+
+    def close(self) -> None:
+        with self._lock:
+            count, self._threads = self._threads, 0
+        for _ in range(count):
+            self._jobs.put((None, None, None))

@@ -105,7 +105,7 @@ def _exists(store: ox.Store, target) -> bool:
 
 
 def _read(service, target) -> Response:
-    store = service.store.store
+    store = service.store.reader()
     if not _exists(store, target):
         raise APIError(404, f"there is no {_describe(target)} in this store")
     offered = DATASET_TYPES if target is None else GRAPH_TYPES
@@ -180,10 +180,8 @@ def _write(service, target, *, replace: bool) -> Response:
         target = ox.NamedNode(f"{service.config.base}{UPLOADED_GRAPHS}{uuid.uuid4().hex}")
         quads = [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
         location = f"{request.base_url}?graph={quote(target.value, safe='')}"
-    graph_store = service.store
     writer = service.writer
-    with graph_store.write_lock:
-        primary = graph_store.store
+    with service.store.writing() as primary:
         state = State(primary)
         if target is None:
             graphs = {q.graph_name for q in quads if isinstance(q.graph_name, ox.NamedNode)}
@@ -203,7 +201,7 @@ def _write(service, target, *, replace: bool) -> Response:
         except writes.WriteRefusedError as refused:
             return writes.refusal(refused)
         operation = f"{request.method} {_describe(target)}"
-        writer.commit(graph_store, operation, text)
+        writer.commit(primary, operation, text)
     status = 201 if (created and target is not None) else 204
     response = Response(status=status)
     if status == 201:
@@ -216,10 +214,8 @@ def _write(service, target, *, replace: bool) -> Response:
 def _delete(service, target) -> Response:
     if target is None:
         raise APIError(400, "name the graph to delete: ?graph=<iri> or ?default")
-    graph_store = service.store
     writer = service.writer
-    with graph_store.write_lock:
-        primary = graph_store.store
+    with service.store.writing() as primary:
         if not _exists(primary, target):
             raise APIError(404, f"there is no {_describe(target)} in this store")
         delta = graph_delta(State(primary), [], replace=[target])
@@ -232,7 +228,7 @@ def _delete(service, target) -> Response:
             writer.apply(primary, delta, text)
         except writes.WriteRefusedError as refused:
             return writes.refusal(refused)
-        writer.commit(graph_store, f"DELETE {_describe(target)}", text)
+        writer.commit(primary, f"DELETE {_describe(target)}", text)
     return Response(status=204)
 
 

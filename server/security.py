@@ -432,6 +432,23 @@ _IRI_TOKENS = re.compile(
 )
 
 
+@lru_cache(maxsize=16)
+def _redirect_table(redirects: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Normalised endpoint -> target, for the redirects that change anything."""
+    table = {}
+    for name, target in redirects:
+        key = normalise(name)
+        if key and key != normalise(target):
+            table[key] = target
+    return table
+
+
+@lru_cache(maxsize=16)
+def _host_of(normalised_iri: str) -> str:
+    parts = _split(normalised_iri)
+    return (parts[1] or "").rsplit("@", 1)[-1].split(":")[0] if parts else normalised_iri
+
+
 def redirect_services(text: str, redirects: dict[str, str]) -> str:
     """``text`` with each IRI reference to a redirected endpoint replaced by its target.
 
@@ -441,13 +458,12 @@ def redirect_services(text: str, redirects: dict[str, str]) -> str:
     prefixed names); strings and comments are left as they are. Call it after the allow-list
     check, which judges the endpoint the query names.
     """
-    wanted = {
-        normalise(k): v
-        for k, v in redirects.items()
-        if normalise(k) and normalise(k) != normalise(v)
-    }
+    wanted = _redirect_table(tuple(sorted(redirects.items())))
     if not wanted or "<" not in text:
         return text
+    lowered = text.lower()
+    if not any(_host_of(key) in lowered for key in wanted):
+        return text  # no named endpoint's host in the text: nothing to replace
 
     def replace(match: re.Match) -> str:
         iri = match.group(1)

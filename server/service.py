@@ -6,12 +6,17 @@ Created once per app by the factory and kept in ``app.extensions["kg"]``; no mod
 from __future__ import annotations
 
 import json
+import logging
+import os
+import signal
 from pathlib import Path
 
-from server.executor import QueryPool
+from server.executor import InlineRunner, QueryPool
 from server.settings import ServerConfig
 from server.store import GraphStore, fingerprint_files
 from server.writes import Writer
+
+log = logging.getLogger(__name__)
 
 INFERRED_GRAPH = "graph/inferred"
 
@@ -41,7 +46,12 @@ class Service:
         self.store = GraphStore.open(
             Path(config.store_dir), fingerprint, files, after_load=self.writer.replay
         )
-        self.pool = QueryPool(config.workers(), config.query_timeout)
+        if config.executor == "inline":
+            self.pool = InlineRunner(
+                config.query_timeout, self.store.reader_for, on_runaway=_replace_this_process
+            )
+        else:
+            self.pool = QueryPool(config.workers(), config.query_timeout)
         self._views: dict[tuple[int, str], list[str] | None] = {}
 
     @property
@@ -98,3 +108,16 @@ class Service:
     def close(self) -> None:
         self.pool.close()
         self.store.close()
+
+
+def _replace_this_process() -> None:
+    """Ask gunicorn to replace this worker once its requests are answered (graceful exit)."""
+    log.warning("process %d will be replaced: a query it started is still running", os.getpid())
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def prepare(config: ServerConfig) -> None:
+    """Load (or reuse) the store and replay the journal once, before serving processes start."""
+    files, fingerprint = data_files(config)
+    writer = Writer(config)
+    GraphStore.open(Path(config.store_dir), fingerprint, files, after_load=writer.replay)

@@ -63,6 +63,9 @@ class ServerConfig:
     validate_writes: bool = True
     default_inference: str = "none"
     union_default_graph: bool = True
+    # How queries run (server.executor): "pool" of worker processes (an app on its own) or
+    # "inline" in the serving process itself (kg serve: one serving process per core).
+    executor: str = "pool"
     extra: dict = field(default_factory=dict, compare=False)
 
     def service_redirects(self) -> dict[str, str]:

@@ -1,26 +1,38 @@
-"""The served dataset: one on-disk Oxigraph store with one writer, and read-only snapshots.
+"""The served dataset: one on-disk Oxigraph store, written under a lock, read through snapshots.
 
-The web process owns the primary store and is its only writer. After loading and after each write
-it takes a snapshot (a RocksDB checkpoint: hard links, a fraction of a second) that query worker
-processes open read-only, so a query never reads a store that is being written and a runaway
-query can be killed without harming the data. The store is built once from the build output or
-the given files and reused on the next start while its fingerprint (the inputs) is unchanged.
+Several processes may serve one store (``kg serve`` runs one per core). None of them keeps the
+primary store open: a write takes the store's lock (a ``flock`` on ``write.lock``, so one writer at
+a time across processes, plus a thread lock inside one), opens the primary, applies the write,
+takes a snapshot (a RocksDB checkpoint: hard links, a few milliseconds) and closes it again.
+Queries read the newest snapshot, named in ``snapshots/CURRENT``, opened read-only once per
+process and version, so a query never reads a store that is being written and a runaway query can
+be abandoned without harming the data. The store is built once from the build output or the given
+files and reused on the next start while its fingerprint (the inputs) is unchanged.
 """
 
 from __future__ import annotations
 
+import fcntl
+import gc
 import hashlib
 import json
+import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 FINGERPRINT_FILE = "fingerprint.json"
-KEEP_SNAPSHOTS = 3
+LOCK_FILE = "write.lock"
+CURRENT_FILE = "CURRENT"
+# Snapshots kept: a process may still be reading an older one for a moment after a write.
+KEEP_SNAPSHOTS = 5
+OPEN_RETRY_SECONDS = 5.0
 
 RDF_FORMATS_BY_SUFFIX = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -61,13 +73,19 @@ def rdf_format(path: Path) -> ox.RdfFormat:
 
 
 class GraphStore:
-    """The primary store of a server, its snapshots and its write lock."""
+    """The store of a server: its primary (opened only to write), snapshots and write lock."""
 
-    def __init__(self, directory: Path, store: ox.Store) -> None:
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.store = store
-        self.write_lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
+        self._current_path = str(directory / "snapshots" / CURRENT_FILE)
+        self._current: tuple[tuple[int, int], Snapshot] | None = None  # (inode, mtime) -> it
+        self._thread_lock = threading.RLock()
+        self._readers: dict[str, ox.Store] = {}
+        self._readers_lock = threading.Lock()
+
+    @property
+    def primary_path(self) -> Path:
+        return self.directory / "primary"
 
     @classmethod
     def open(
@@ -80,64 +98,140 @@ class GraphStore:
         """Open the store in ``directory``, (re)loading ``files`` if the fingerprint changed.
 
         ``after_load`` runs on a freshly loaded store before its fingerprint is recorded (the
-        writes journal is replayed there), so a crash during it means another reload.
+        writes journal is replayed there), so a crash during it means another reload. Every
+        process serving the store calls this; the lock makes the first one load it.
         """
         directory.mkdir(parents=True, exist_ok=True)
-        marker = directory / FINGERPRINT_FILE
-        primary = directory / "primary"
-        current = None
-        if marker.is_file():
-            try:
-                current = json.loads(marker.read_text()).get("fingerprint")
-            except ValueError:
-                current = None
-        if current != fingerprint or not primary.is_dir():
-            marker.unlink(missing_ok=True)
-            shutil.rmtree(primary, ignore_errors=True)
-            shutil.rmtree(directory / "snapshots", ignore_errors=True)
-            store = ox.Store(str(primary))
-            for path in files:
-                store.bulk_load(path=str(path), format=rdf_format(Path(path)))
-            store.flush()
-            if after_load is not None:
-                after_load(store)
+        graph_store = cls(directory)
+        with graph_store._locked():
+            marker = directory / FINGERPRINT_FILE
+            current = None
+            if marker.is_file():
+                try:
+                    current = json.loads(marker.read_text()).get("fingerprint")
+                except ValueError:
+                    current = None
+            primary_path = graph_store.primary_path
+            if current != fingerprint or not primary_path.is_dir():
+                marker.unlink(missing_ok=True)
+                shutil.rmtree(primary_path, ignore_errors=True)
+                shutil.rmtree(directory / "snapshots", ignore_errors=True)
+                store = ox.Store(str(primary_path))
+                for path in files:
+                    store.bulk_load(path=str(path), format=rdf_format(Path(path)))
                 store.flush()
-            marker.write_text(json.dumps({"fingerprint": fingerprint}))
-        else:
-            store = ox.Store(str(primary))
-        graph_store = cls(directory, store)
-        graph_store.take_snapshot()
+                if after_load is not None:
+                    after_load(store)
+                    store.flush()
+                marker.write_text(json.dumps({"fingerprint": fingerprint}))
+                graph_store._take_snapshot(store)
+                del store
+            elif graph_store._current_version() is None:
+                with graph_store._primary() as store:
+                    graph_store._take_snapshot(store)
         return graph_store
 
-    # -- snapshots ----------------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
-        assert self._snapshot is not None
-        return self._snapshot
+    # -- writing --------------------------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[ox.Store]:
+        """The primary store, for one write; a snapshot of it is taken when the block succeeds.
 
-    def take_snapshot(self) -> Snapshot:
-        """Checkpoint the primary store for the query workers (call with the write lock held)."""
+        Holds the write lock (threads and processes) for the whole block.
+        """
+        with self._locked(), self._primary() as primary:
+            yield primary
+            self._take_snapshot(primary)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._thread_lock, open(self.directory / LOCK_FILE, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def _primary(self) -> Iterator[ox.Store]:
+        """Open the primary; RocksDB's own lock may still be held for a moment by the last
+        writer of this process (its store object not yet collected), so retry briefly."""
+        deadline = time.monotonic() + OPEN_RETRY_SECONDS
+        while True:
+            try:
+                store = ox.Store(str(self.primary_path))
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                gc.collect()
+                time.sleep(0.01)
+        try:
+            yield store
+        finally:
+            store.flush()
+            del store
+            gc.collect()
+
+    # -- snapshots ----------------------------------------------------------------------------
+    def _current_version(self) -> int | None:
+        try:
+            return int((self.directory / "snapshots" / CURRENT_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def snapshot(self) -> Snapshot:
+        """The newest snapshot (what queries read now); one stat() when it has not changed."""
+        info = os.stat(self._current_path)
+        key = (info.st_ino, info.st_mtime_ns)
+        known = self._current
+        if known is not None and known[0] == key:
+            return known[1]
+        version = self._current_version()
+        if version is None:
+            raise OSError(f"the store in {self.directory} has no snapshot")
+        snapshot = Snapshot(version, str(self.directory / "snapshots" / str(version)))
+        self._current = (key, snapshot)
+        return snapshot
+
+    def _take_snapshot(self, primary: ox.Store) -> Snapshot:
         root = self.directory / "snapshots"
         root.mkdir(exist_ok=True)
         versions = sorted(int(p.name) for p in root.iterdir() if p.name.isdigit())
         version = (versions[-1] + 1) if versions else 1
         target = root / str(version)
-        self.store.flush()
-        self.store.backup(str(target))
-        self._snapshot = Snapshot(version, str(target))
+        primary.flush()
+        primary.backup(str(target))
+        pointer = root / f"{CURRENT_FILE}.{os.getpid()}.tmp"
+        pointer.write_text(str(version))
+        os.replace(pointer, root / CURRENT_FILE)
         for old in versions[: max(0, len(versions) + 1 - KEEP_SNAPSHOTS)]:
             shutil.rmtree(root / str(old), ignore_errors=True)
-        return self._snapshot
+        return Snapshot(version, str(target))
 
     # -- reading ------------------------------------------------------------------------------
+    def reader(self) -> ox.Store:
+        """The newest snapshot, open read-only (one per process and version)."""
+        return self.reader_for(self.snapshot().path)
+
+    def reader_for(self, path: str) -> ox.Store:
+        """The snapshot at ``path``, open read-only; the two last used stay open."""
+        store = self._readers.get(path)
+        if store is not None:
+            return store
+        with self._readers_lock:
+            store = self._readers.get(path)
+            if store is None:
+                store = ox.Store.read_only(path)
+                self._readers = {**dict(list(self._readers.items())[-1:]), path: store}
+            return store
+
     def named_graphs(self) -> list[str]:
-        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+        return sorted(g.value for g in self.reader().named_graphs() if isinstance(g, ox.NamedNode))
 
     def __len__(self) -> int:
-        return len(self.store)
+        return len(self.reader())
 
     def close(self) -> None:
-        """Flush and release the primary store (and RocksDB's lock on its directory)."""
-        with self.write_lock:
-            if self.store is not None:
-                self.store.flush()
-                self.store = None
+        """Forget the open snapshots (the primary is only open during a write)."""
+        with self._readers_lock:
+            self._readers.clear()

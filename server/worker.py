@@ -80,13 +80,12 @@ def _query(store, query: str, kwargs: dict):
             unknown[name] = _unknown_function
 
 
-def run_job(job: dict, stores: dict) -> tuple:
-    """Answer one job: ("ok", media type, body) or ("error", status, message)."""
-    path = job["snapshot"]
-    store = stores.get(path)
-    if store is None:
-        stores.clear()
-        store = stores[path] = ox.Store.read_only(path)
+def run_job(job: dict, open_store) -> tuple:
+    """Answer one job: ("ok", media type, body) or ("error", status, message).
+
+    ``open_store(path)`` gives the read-only store of the job's snapshot.
+    """
+    store = open_store(job["snapshot"])
     kwargs: dict = {"base_iri": job.get("base_iri")}
     if job.get("query_dataset"):
         pass  # the query's FROM / FROM NAMED define its dataset
@@ -127,16 +126,30 @@ def run_job(job: dict, stores: dict) -> tuple:
     return ("ok", media, sink.value())
 
 
+def snapshot_opener():
+    """``open_store(path)`` keeping the last snapshot open (they change only with writes)."""
+    stores: dict = {}
+
+    def open_store(path: str):
+        store = stores.get(path)
+        if store is None:
+            stores.clear()
+            store = stores[path] = ox.Store.read_only(path)
+        return store
+
+    return open_store
+
+
 def serve(connection) -> None:
     """The worker loop: receive jobs until the pipe closes."""
-    stores: dict = {}
+    open_store = snapshot_opener()
     while True:
         try:
             job = connection.recv()
         except (EOFError, OSError):
             return
         try:
-            answer = run_job(job, stores)
+            answer = run_job(job, open_store)
         except Exception as err:  # noqa: BLE001 - reported to the parent, logged there
             answer = ("error", 500, f"internal error in query worker: {type(err).__name__}")
         connection.send(answer)

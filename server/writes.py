@@ -115,7 +115,6 @@ class Journal:
     def __init__(self, directory: Path) -> None:
         self.path = directory / JOURNAL_FILE
         self.rejected_path = directory / REJECTED_FILE
-        self._next_seq: int | None = None
 
     def entries(self) -> list[dict]:
         """The journaled writes, oldest first (a torn last line is cut off)."""
@@ -150,17 +149,15 @@ class Journal:
         return lines[-1] if complete else b""
 
     def append(self, operation: str, update: str) -> dict:
-        if self._next_seq is None:
-            last = self._cut_torn_line() if self.path.is_file() else b""
-            self._next_seq = (json.loads(last)["seq"] + 1) if last else 1
+        """Append one write (call under the store's write lock: other processes append too)."""
+        last = self._cut_torn_line() if self.path.is_file() else b""
         entry = {
-            "seq": self._next_seq,
+            "seq": (json.loads(last)["seq"] + 1) if last else 1,
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "operation": operation,
             "update": update,
         }
         _append_line(self.path, entry)
-        self._next_seq += 1
         return entry
 
     def rewrite(self, entries: list[dict]) -> None:
@@ -173,7 +170,6 @@ class Journal:
             os.fsync(handle.fileno())
         os.replace(temporary, self.path)
         _fsync_directory(self.path.parent)
-        self._next_seq = None
 
     def reject(self, entry: dict, reason: str, report: str | None) -> None:
         record = dict(entry, rejected=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -216,17 +212,17 @@ class Writer:
         self.replayed = 0
         self.rejected: list[dict] = []  # writes the last replay could not apply again
         self._scratch_cleared = False
+        self.scratch = self.directory / SCRATCH_DIR / str(os.getpid())
 
     @property
     def checker(self) -> shapes_check.ShapesCheck | None:
         return shapes_check.load() if self.config.validate_writes else None
 
     def evaluator(self, primary: ox.Store) -> Evaluator:
-        scratch = self.directory / SCRATCH_DIR
-        if not self._scratch_cleared:  # copies a crash left behind (this process holds the store)
-            shutil.rmtree(scratch, ignore_errors=True)
+        if not self._scratch_cleared:  # copies an earlier process of this pid left behind
+            shutil.rmtree(self.scratch, ignore_errors=True)
             self._scratch_cleared = True
-        return Evaluator(primary, scratch)
+        return Evaluator(primary, self.scratch)
 
     # -- one write (call with the write lock held) ----------------------------------------------
     def update(
@@ -287,11 +283,11 @@ class Writer:
         if report is not None and not report.conforms:
             raise WriteRefusedError(report)
 
-    def commit(self, graph_store, operation: str, text: str) -> None:
-        """Make an applied write durable, journal it, and show it to the query workers."""
-        graph_store.store.flush()
+    def commit(self, primary: ox.Store, operation: str, text: str) -> None:
+        """Make an applied write durable and journal it (call inside ``GraphStore.writing``,
+        which then takes the snapshot that shows it to queries)."""
+        primary.flush()
         self.journal.append(operation, text)
-        graph_store.take_snapshot()
 
     # -- after a reload from changed inputs ----------------------------------------------------
     def replay(self, primary: ox.Store) -> None:
@@ -344,14 +340,13 @@ def sparql_update(service, update: str, params) -> Response:
     update = security.redirect_services(update, service.config.service_redirects())
     using = params.getlist("using-graph-uri")
     using_named = params.getlist("using-named-graph-uri")
-    store = service.store
     writer = service.writer
-    with store.write_lock:
+    with service.store.writing() as primary:
         try:
-            applied = writer.update(store.store, update, using, using_named)
+            applied = writer.update(primary, update, using, using_named)
         except WriteRefusedError as refused:
             return refusal(refused)
-        writer.commit(store, "SPARQL update", applied)
+        writer.commit(primary, "SPARQL update", applied)
     return Response(status=204)
 
 

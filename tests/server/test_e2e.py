@@ -46,6 +46,7 @@ QUERY_FILES = sorted((ROOT / "queries").glob("*.rq"))
 LATENCY_FILE = Path("/tmp/latency.json")
 REPEATS = 5
 TIMEOUT = 4.0
+TOKEN = "e2e-token"
 READY_WITHIN = 90.0
 SIKG = "https://w3id.org/sikg/ontology#"
 RES = "https://w3id.org/sikg/id/"
@@ -100,6 +101,7 @@ def server(build_dir, tmp_path_factory):
     logs = tmp_path_factory.mktemp("e2e-logs")
     store = tmp_path_factory.mktemp("e2e-store")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    env["KG_UPDATE_TOKEN"] = TOKEN
     command = [
         sys.executable, "-m", "kg.cli", "serve",
         "--host", "127.0.0.1", "--port", str(port),
@@ -194,6 +196,30 @@ def test_a_runaway_query_over_http_does_not_stop_the_server(server):
     thread.join(timeout=60)
     status, _, body = answer["result"]
     assert status == 503 and b"query_timeout" in body and f"{TIMEOUT:g} s".encode() in body
+    # the process that ran it is replaced; every answer meanwhile and after is right
+    for _ in range(40):
+        status, _, body = get(f"{server.endpoint}?query=" + urllib.parse.quote(GRAVES))
+        assert status == 200 and b"william-s-graves" in body
+
+
+def test_a_write_in_one_process_is_read_by_every_process(server):
+    update = (
+        "INSERT DATA { GRAPH <http://example.org/e2e> "
+        '{ <http://example.org/e2e/x> <http://example.org/e2e/p> "written" } }'
+    )
+    request = urllib.request.Request(
+        server.endpoint,
+        data=update.encode(),
+        headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 204
+    ask = 'ASK { GRAPH <http://example.org/e2e> { ?s ?p "written" } }'
+    for _ in range(20):  # answered by both serving processes in turn
+        status, _, body = get(
+            f"{server.endpoint}?query=" + urllib.parse.quote(ask), "application/sparql-results+json"
+        )
+        assert status == 200 and json.loads(body)["boolean"] is True
 
 
 def test_a_refused_service_over_http(server):

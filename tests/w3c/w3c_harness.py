@@ -96,9 +96,7 @@ class Runner:
         key = (tuple(data), tuple(graph_data))
         if key == self._loaded:
             return
-        graph_store = self.service.store
-        with graph_store.write_lock:
-            store = graph_store.store
+        with self.service.store.writing() as store:
             store.clear()
             for path in data:
                 store.load(path=str(path), format=rdf_format(path), base_iri=file_iri(path))
@@ -109,7 +107,6 @@ class Runner:
                     base_iri=file_iri(graph.path),
                     to_graph=ox.NamedNode(graph.name),
                 )
-            graph_store.take_snapshot()
         self._loaded = key
 
     def _graphs(self, data, graph_data) -> dict[str, list]:
@@ -122,7 +119,7 @@ class Runner:
 
     def _store_graphs(self) -> dict[str, list]:
         graphs: dict[str, list] = {}
-        for quad in self.service.store.store:
+        for quad in self.service.store.reader():
             name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
             graphs.setdefault(name, []).append(quad.triple)
         return graphs
