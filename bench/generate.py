@@ -305,6 +305,7 @@ class _World:
         self.forces: dict[str, tuple[str | None, str | None]] = {}  # nationality, commander
         self.dates: dict[str, list[str]] = {}  # subject -> stated date literals
         self.sources: list[str] = []
+        self.registry_quads = 0
         self.quads = 0
         self.claims = 0
         self.events: list[str] = []
@@ -323,6 +324,7 @@ class _World:
             name = f"{base}-{n}"
         node = v.iri(v.RES + name)
         self.entities[node] = _Entity(node, cls, label, alts)
+        self.registry_quads += 2 + len(alts)
         self.pools.setdefault(_POOL.get(cls, cls), []).append(node)
         return node
 
@@ -363,15 +365,19 @@ class _World:
     def bystander(self) -> str:
         """Someone affected: a group, a local polity, an organisation or a person."""
         kind = self.rng.random()
-        where = self.label(self.place())
+
+        def where() -> str:
+            return self.label(self.place())
+
         if kind < 0.35:
-            return self._pick("group", 0.5, lambda: self._entity("Group", self.names.group(where)))
+            return self._pick("group", 0.5, lambda: self._entity(
+                "Group", self.names.group(where())))
         if kind < 0.6:
             return self._pick("polity", 0.5, lambda: self._entity(
-                "Government", self.names.polity(where)))
+                "Government", self.names.polity(where())))
         if kind < 0.75:
             return self._pick("organisation", 0.5, lambda: self._entity(
-                "Organisation", self.names.organisation(where)))
+                "Organisation", self.names.organisation(where())))
         return self.person()
 
     def label(self, node: str) -> str:
@@ -402,7 +408,7 @@ class _World:
         self._write_derived()
 
     def _registry_quads(self) -> int:
-        return sum(2 + len(e.alts) for e in self.entities.values()) + 6 * len(self.sources)
+        return self.registry_quads + 6 * len(self.sources)
 
     def _derived_quads(self) -> int:
         return 3 * len(self.dates)
@@ -417,8 +423,10 @@ class _World:
         self.sources.append(sid)
         source = _Source(sid, title)
         source.open_section(title, 1)
-        author = {"dunscomb": v.iri(v.RES + "paul-dunscomb"), "wikipedia": None}.get(
-            sid, self.person(0.9))
+        if sid == "dunscomb":
+            author = v.iri(v.RES + "paul-dunscomb")
+        else:
+            author = None if sid == "wikipedia" else self.person(0.9)
         posted, posted_text = _date_literal(datetime.date.fromordinal(self.rng.randint(
             datetime.date(1920, 1, 1).toordinal(), datetime.date(2020, 12, 31).toordinal())),
             "day")
@@ -523,7 +531,8 @@ class _World:
         first.mentions += [force, place]
         if nation:
             first.facts.append(_Fact(event, v.sikg("agent"), nation))
-            first.mentions.append(nation)
+            if rng.random() < 0.5:  # the gazetteer misses some demonyms ("the Japanese")
+                first.mentions.append(nation)
         self._add(source, first)
 
         second = _Sentence("")
@@ -543,7 +552,6 @@ class _World:
             second.mentions.append(someone)
         if parts:
             second.text = f"The {self.label(force)}, " + ", ".join(parts) + "."
-            second.mentions.insert(0, force)
             self._add(source, second)
 
         if rng.random() < 0.5:
@@ -570,6 +578,8 @@ class _World:
                                              rng.choice(("troops", "soldiers", "men"))))
 
     def _add(self, source: _Source, sentence: _Sentence) -> None:
+        # decide the claims' comments on the facts this source does not state yet
+        sentence.facts = [f for f in sentence.facts if (f.s, f.p, f.o) not in source.stated]
         sentence.affixes = self.rng.random() < 0.5
         sentence.comments = {i for i in range(len(sentence.facts)) if self.rng.random() < 0.1}
         source.add(sentence)

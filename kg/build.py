@@ -259,17 +259,21 @@ def build(
         )
     dataset = writer.dataset
     result = BuildResult(dataset)
+    inferred = None
+    if infer:
+        from kg.infer import infer_in_background
+
+        inferred = infer_in_background(dataset, ontology, profile=infer)
     if validate:
-        with timer.step("validate"):
+        with timer.step("validate" + (f" (with {infer} inference alongside)" if infer else "")):
             report = validate_dataset(project, dataset, ontology)
             result.warnings = report.warnings
             if not report.conforms:
+                getattr(inferred, "cancel", lambda: None)()
                 raise ValidationError(report.text())
-    if infer:
-        from kg.infer import infer_graph
-
-        with timer.step(f"infer ({infer})"):
-            result.inferred = infer_graph(dataset, ontology, profile=infer)
+    if inferred is not None:
+        with timer.step(f"infer ({infer}), after validation"):
+            result.inferred = inferred()
     result.counts = {
         "entities": len(registry),
         "statements": len(statements),

@@ -2,10 +2,15 @@
 
 Inference is a batch step of the build (owlrl takes seconds), never per request. The closure is
 computed over the asserted union plus the ontology, and only the new triples are returned, so the
-caller stores them in their own named graph and exports can leave them out.
+caller stores them in their own named graph and exports can leave them out. The build runs it in a
+forked process while it validates (``infer_in_background``): the two are independent, and each
+takes one core.
 """
 
 from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
 
 import owlrl
 from rdflib import RDF, BNode, Dataset, Graph, Literal, Namespace
@@ -21,7 +26,7 @@ def infer_graph(dataset: Dataset, ontology: Graph, profile: str = "owlrl") -> Gr
     """The entailed triples not already asserted; raises ValidationError on an inconsistency."""
     if profile not in PROFILES:
         raise ValueError(f"unknown inference profile {profile!r}")
-    closure = Graph()
+    closure = Graph(store="SimpleMemory")  # no contexts: owlrl's many lookups are faster
     for graph in dataset.graphs():
         for triple in graph:
             closure.add(triple)
@@ -44,3 +49,45 @@ def infer_graph(dataset: Dataset, ontology: Graph, profile: str = "owlrl") -> Gr
             continue
         inferred.add((s, p, o))
     return inferred
+
+
+def infer_in_background(
+    dataset: Dataset, ontology: Graph, profile: str = "owlrl"
+) -> Callable[[], Graph]:
+    """Start ``infer_graph`` in a forked process; call the result to wait for its triples.
+
+    Where fork is not available, the closure is computed when the result is called.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return lambda: infer_graph(dataset, ontology, profile)
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            writer.send(("ok", list(infer_graph(dataset, ontology, profile))))
+        except ValidationError as err:
+            writer.send(("error", str(err)))
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    writer.close()
+
+    def wait() -> Graph:
+        try:
+            kind, value = reader.recv()
+        except EOFError:
+            raise RuntimeError(
+                f"the inference process died (exit code {process.exitcode})"
+            ) from None
+        finally:
+            process.join()
+        if kind == "error":
+            raise ValidationError(value)
+        inferred = Graph()
+        for triple in value:
+            inferred.add(triple)
+        return inferred
+
+    wait.cancel = process.kill  # type: ignore[attr-defined]
+    return wait
