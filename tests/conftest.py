@@ -40,6 +40,22 @@ def build_dir(project, built, tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def run_kg(capsys):
+    """``run_kg(*args)`` runs ``kg ARGS`` in-process; returns (status, stdout, stderr)."""
+    from kg.cli import main
+
+    def run(*args: str):
+        try:
+            status = main(list(args))
+        except SystemExit as exit_:
+            status = exit_.code
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
 def project_copy(tmp_path) -> Project:
     """A writable copy of the project's inputs, for tests that break them on purpose."""
     for folder in ("data", "ontology"):

@@ -11,19 +11,10 @@ from kg.cli import main
 
 
 @pytest.fixture
-def kg(build_dir, monkeypatch, capsys):
+def kg(build_dir, monkeypatch, run_kg):
     """Run ``kg ARGS`` in-process against the session build; returns (status, out, err)."""
     monkeypatch.setenv("KG_BUILD_DIR", str(build_dir))
-
-    def run(*args: str):
-        try:
-            status = main(list(args))
-        except SystemExit as exit_:
-            status = exit_.code
-        captured = capsys.readouterr()
-        return status, captured.out, captured.err
-
-    return run
+    return run_kg
 
 
 def test_query_prints_a_table_with_prefixed_names(kg):

@@ -7,25 +7,15 @@ import json
 import pytest
 
 from kg.build import FACTS_FILE, LINK_TABLE
-from kg.cli import main
 from kg.wikidata.table import LinkTable
 
 
 @pytest.fixture
-def kg(project_copy, monkeypatch, capsys, tmp_path):
+def kg(project_copy, monkeypatch, tmp_path, run_kg):
     """Run ``kg ARGS`` on a writable copy of the project; returns (status, out, err)."""
     monkeypatch.setenv("KG_PROJECT_ROOT", str(project_copy.root))
     monkeypatch.setenv("KG_WIKIDATA_CACHE", str(tmp_path / "cache"))
-
-    def run(*args: str):
-        try:
-            status = main(list(args))
-        except SystemExit as exit_:
-            status = exit_.code
-        captured = capsys.readouterr()
-        return status, captured.out, captured.err
-
-    return run
+    return run_kg
 
 
 @pytest.fixture
