@@ -482,6 +482,11 @@ CORS_HEADERS = "Content-Type, Accept"
 UPDATE_TYPE = "application/sparql-update"
 FORM_TYPE = "application/x-www-form-urlencoded"
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+_SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+)
 
 
 def _is_write(request) -> bool:
@@ -507,12 +512,13 @@ def apply_headers(request, response):
     token cross-origin.
     """
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    if response.mimetype != "text/html":
-        headers.setdefault("Content-Security-Policy", API_CSP)
-    headers.pop("Access-Control-Allow-Credentials", None)
+    present = {key.lower() for key, _ in headers.items()}
+    missing = [(k, v) for k, v in _SECURITY_HEADERS if k.lower() not in present]
+    if response.mimetype != "text/html" and "content-security-policy" not in present:
+        missing.append(("Content-Security-Policy", API_CSP))
+    headers.extend(missing)
+    if "access-control-allow-credentials" in present:
+        headers.pop("Access-Control-Allow-Credentials", None)
     if request.path not in CORS_PATHS:
         return response
     if _is_write(request):
