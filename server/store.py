@@ -116,16 +116,15 @@ class GraphStore:
                 marker.unlink(missing_ok=True)
                 shutil.rmtree(primary_path, ignore_errors=True)
                 shutil.rmtree(directory / "snapshots", ignore_errors=True)
-                store = ox.Store(str(primary_path))
-                for path in files:
-                    store.bulk_load(path=str(path), format=rdf_format(Path(path)))
-                store.flush()
-                if after_load is not None:
-                    after_load(store)
+                with graph_store._primary() as store:
+                    for path in files:
+                        store.bulk_load(path=str(path), format=rdf_format(Path(path)))
                     store.flush()
-                marker.write_text(json.dumps({"fingerprint": fingerprint}))
-                graph_store._take_snapshot(store)
-                del store
+                    if after_load is not None:
+                        after_load(store)
+                        store.flush()
+                    marker.write_text(json.dumps({"fingerprint": fingerprint}))
+                    graph_store._take_snapshot(store)
             elif graph_store._current_version() is None:
                 with graph_store._primary() as store:
                     graph_store._take_snapshot(store)
@@ -165,11 +164,12 @@ class GraphStore:
                     raise
                 gc.collect()
                 time.sleep(0.01)
+        handle = _Handle(store)
+        del store
         try:
-            yield store
+            yield handle
         finally:
-            store.flush()
-            del store
+            handle.release()
             gc.collect()
 
     # -- snapshots ----------------------------------------------------------------------------
@@ -193,7 +193,7 @@ class GraphStore:
         self._current = (key, snapshot)
         return snapshot
 
-    def _take_snapshot(self, primary: ox.Store) -> Snapshot:
+    def _take_snapshot(self, primary) -> Snapshot:
         root = self.directory / "snapshots"
         root.mkdir(exist_ok=True)
         versions = sorted(int(p.name) for p in root.iterdir() if p.name.isdigit())
@@ -235,3 +235,40 @@ class GraphStore:
         """Forget the open snapshots (the primary is only open during a write)."""
         with self._readers_lock:
             self._readers.clear()
+
+
+class _Handle:
+    """The primary store for one write, released (and so closed) when the write ends.
+
+    Objects made during a write (a delta, a validation graph, an exception's traceback) can keep
+    a reference to the store after the write; RocksDB stays locked while any reference lives, and
+    the next write, in this process or another, could not open it. They get this handle instead:
+    ``release`` drops the only reference to the store itself, and the handle refuses later use.
+    """
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: ox.Store) -> None:
+        self._store = store
+
+    def _live(self) -> ox.Store:
+        if self._store is None:
+            raise RuntimeError("the primary store is used after its write ended")
+        return self._store
+
+    def __getattr__(self, name: str):
+        return getattr(self._live(), name)
+
+    def __iter__(self):
+        return iter(self._live())
+
+    def __len__(self) -> int:
+        return len(self._live())
+
+    def __contains__(self, quad) -> bool:
+        return quad in self._live()
+
+    def release(self) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            store.flush()
