@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from kg.errors import KGError, UsageError, ValidationError
 from kg.export import EXTENSIONS, FORMATS, serialise
 from kg.graph import INFERRED_GRAPH
 from kg.iri import Minter
+from kg.push import DEFAULT_BATCH, DEFAULT_TIMEOUT
 from kg.query import RESULT_FORMATS, read_query, render, run_query
 
 
@@ -156,6 +158,11 @@ def cmd_serve(args) -> int:
     from server.settings import from_environment
 
     project = _project(args)
+    remote = args.store if _is_url(args.store) else None
+    if not (args.store or args.data):
+        remote = os.environ.get("KG_REMOTE_ENDPOINT") or None
+    if remote:
+        return _serve_remote(args, project, remote)
     if args.data:
         files = [str(_existing(name)) for name in args.data]
         build_dir = None
@@ -175,10 +182,67 @@ def cmd_serve(args) -> int:
         base=_built_base(args, project),
         query_timeout=args.timeout,
         query_workers=args.workers,
+        remote_endpoint="",  # a local store was asked for: not $KG_REMOTE_ENDPOINT
     )
     with _store_lock(Path(store_dir)):
         print(f"kg: serving on http://{args.host}:{args.port}/sparql", file=sys.stderr)
         serve(config, args.host, args.port)
+    return 0
+
+
+def _is_url(text: str | None) -> bool:
+    return bool(text) and text.lower().startswith(("http://", "https://"))
+
+
+def _serve_remote(args, project: pipeline.Project, endpoint: str) -> int:
+    """``kg serve --store URL``: the same app in front of a remote SPARQL store (no local store)."""
+    from server.remote import serve
+    from server.settings import from_environment
+
+    if args.data:
+        raise UsageError("--data serves files from a local store; leave it out with --store URL")
+    config = from_environment(
+        store_dir="",
+        remote_endpoint=endpoint,
+        base=_built_base(args, project),
+        query_timeout=args.timeout,
+        query_workers=args.workers,
+    )
+    print(f"kg: serving {endpoint} on http://{args.host}:{args.port}/sparql", file=sys.stderr)
+    serve(config, args.host, args.port)
+    return 0
+
+
+def cmd_push(args) -> int:
+    from kg.push import push
+
+    project = _project(args)
+    out = _out(args, project)
+    if not pipeline.is_current(project, out):
+        ensure_built(args, project)  # only builds (and reads) if missing or stale
+    user = args.user or os.environ.get("KG_REMOTE_USER") or None
+    password = args.password if args.password is not None else os.environ.get("KG_REMOTE_PASSWORD")
+    report = push(
+        out,
+        args.to,
+        gsp=args.gsp,
+        user=user,
+        password=password,
+        replace=args.replace,
+        batch=args.batch,
+        timeout=args.timeout,
+        progress=_progress(args.quiet),
+    )
+    print(
+        f"kg: pushed {report.sent} triples in {len(report.graphs)} graphs to {args.to} by "
+        f"{report.how} in {report.seconds:.2f} s"
+    )
+    problems = report.problems(args.replace)
+    for problem in problems:
+        print(f"kg: error: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print("kg: the remote holds the same number of triples in every graph")
     return 0
 
 
@@ -313,7 +377,12 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument(
         "--data", nargs="+", metavar="FILE", help="serve these RDF files instead of the build"
     )
-    sv.add_argument("--store", metavar="DIR", help="where the served store lives")
+    sv.add_argument(
+        "--store",
+        metavar="DIR|URL",
+        help="where the served store lives; an http(s) URL serves that remote SPARQL 1.1 "
+        "endpoint instead (load it with kg push; also $KG_REMOTE_ENDPOINT)",
+    )
     sv.add_argument("--timeout", type=float, help="query time limit in seconds (default 10)")
     sv.add_argument("--workers", type=int, help="query processes (default: one per core)")
     sv.add_argument(
@@ -321,6 +390,44 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve the build as it is, without building the owlrl entailments first "
         "(without an inferred graph, requests for inference=owlrl are refused)",
+    )
+
+    pu = command(
+        "push",
+        "Load the build into a remote SPARQL 1.1 store, graph by graph.",
+        cmd_push,
+    )
+    pu.add_argument(
+        "--to", required=True, metavar="URL", help="the store's SPARQL endpoint (query and update)"
+    )
+    pu.add_argument(
+        "--gsp",
+        metavar="URL",
+        help="the store's Graph Store Protocol address: one PUT (or POST) per graph instead of "
+        "SPARQL Update",
+    )
+    pu.add_argument(
+        "--user", help="user name, for Basic or Digest authentication (default: $KG_REMOTE_USER)"
+    )
+    pu.add_argument("--password", help="password (default: $KG_REMOTE_PASSWORD)")
+    pu.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace each graph on the remote (default: add to what it holds)",
+    )
+    pu.add_argument(
+        "--batch",
+        type=int,
+        default=DEFAULT_BATCH,
+        metavar="N",
+        help=f"triples per INSERT DATA request (default {DEFAULT_BATCH})",
+    )
+    pu.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time limit of one request (default {DEFAULT_TIMEOUT:g})",
     )
 
     lk = command(

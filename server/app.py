@@ -6,7 +6,7 @@ import atexit
 
 from flask import Flask, request
 
-from server import errors, graph_store, pages, protocol, security, void
+from server import errors, graph_store, pages, protocol, remote, security, void
 from server.service import Service
 from server.settings import ServerConfig
 
@@ -18,7 +18,11 @@ def create_app(config: ServerConfig) -> Flask:
     security.allow_list(tuple(config.service_allow))  # a bad entry stops the start (ValueError)
     if security.normalise(config.wikidata_endpoint) is None:
         raise ValueError(f"wikidata_endpoint {config.wikidata_endpoint!r} is not an http(s) IRI")
-    service = Service(config)
+    if config.remote_endpoint:  # kg serve --store URL: a remote SPARQL store holds the data
+        service = remote.RemoteService(config)
+        app.register_blueprint(remote.blueprint)  # refuses writes and /graph-store (501)
+    else:
+        service = Service(config)
     app.extensions["kg"] = service
     atexit.register(service.close)
     errors.register(app)

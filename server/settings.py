@@ -42,6 +42,22 @@ SETTINGS: tuple[Setting, ...] = (
         "the default graph of a query is the union of the graphs (off: the store's own default "
         "graph, as the W3C tests expect)",
     ),
+    Setting(
+        "remote_endpoint",
+        None,
+        "SPARQL 1.1 endpoint of a remote store to serve instead of the local one (kg serve "
+        "--store URL): queries, pages and descriptions read it; writes are refused (501)",
+    ),
+    Setting(
+        "remote_user", None, "user name for the remote endpoint, Basic or Digest (kg push too)"
+    ),
+    Setting("remote_password", None, "password of remote_user (kg push reads it too)"),
+    Setting(
+        "remote_refresh",
+        60.0,
+        "seconds the remote's list of graphs and the VoID figures are reused before they are "
+        "read again",
+    ),
 )
 
 
@@ -63,6 +79,10 @@ class ServerConfig:
     validate_writes: bool = True
     default_inference: str = "none"
     union_default_graph: bool = True
+    remote_endpoint: str | None = None
+    remote_user: str | None = None
+    remote_password: str | None = field(default=None, repr=False)
+    remote_refresh: float = 60.0
     # How queries run (server.executor): "pool" of worker processes (an app on its own) or
     # "inline" in the serving process itself (kg serve: one serving process per core).
     executor: str = "pool"
