@@ -69,9 +69,15 @@ def main(argv: list[str] | None = None) -> int:
 
     class Gunicorn(BaseApplication):
         def load_config(self) -> None:
-            options = {"bind": f"127.0.0.1:{args.port}", "workers": args.workers,
-                       "worker_class": "sync", "timeout": 300, "accesslog": None,
-                       "errorlog": "-", "loglevel": "warning"}
+            options = {
+                "bind": f"127.0.0.1:{args.port}",
+                "workers": args.workers,
+                "worker_class": "sync",
+                "timeout": 300,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+            }
             for key, value in options.items():
                 self.cfg.set(key, value)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -43,7 +42,7 @@ class Answer:
         return None
 
 
-class Timeout(Exception):
+class NoAnswerError(Exception):
     """No complete answer within the client's time limit."""
 
 
@@ -59,7 +58,7 @@ class Client:
         return "/sparql?" + urlencode({"query": query})
 
     def get(self, query: str, accept: str = SELECT_JSON) -> Answer:
-        """One timed GET; raises ``Timeout`` or ``OSError`` (connection refused, reset)."""
+        """One timed GET; raises ``NoAnswerError`` or ``OSError`` (connection refused, reset)."""
         for attempt in (1, 2):
             connection = self._connect()
             began = time.perf_counter()
@@ -67,9 +66,9 @@ class Client:
                 connection.request("GET", self.path(query), headers={"Accept": accept})
                 response = connection.getresponse()
                 body = response.read()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 self.close()
-                raise Timeout(f"no answer within {self.timeout:g} s") from None
+                raise NoAnswerError(f"no answer within {self.timeout:g} s") from None
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.close()  # a kept-alive connection the server had closed: once more
                 if attempt == 2:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import memory
-from bench.client import Client, Timeout
+from bench.client import Client, NoAnswerError
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_QUERY = "ASK {}"
@@ -39,7 +39,7 @@ TITLES = {
 NAMES = tuple(TITLES)
 
 
-class StartFailed(Exception):
+class StartError(Exception):
     """The endpoint exited, or did not answer in time; the message ends with its log's tail."""
 
 
@@ -48,21 +48,53 @@ def kg_executable() -> str:
     beside = Path(sys.executable).with_name("kg")
     found = str(beside) if beside.exists() else shutil.which("kg")
     if not found:
-        raise StartFailed("no kg executable beside the interpreter or on PATH")
+        raise StartError("no kg executable beside the interpreter or on PATH")
     return found
 
 
-def command(name: str, data: Path, port: int, store: Path, extra: tuple[str, ...] = ()) -> list[str]:
+def command(
+    name: str, data: Path, port: int, store: Path, extra: tuple[str, ...] = ()
+) -> list[str]:
     """The command line that serves ``data`` on ``port`` (``store``: a directory it may use)."""
     if name == "ours":
-        return [kg_executable(), "serve", "--data", str(data), "--store", str(store),
-                "--port", str(port), "--no-infer", *extra]
+        return [
+            kg_executable(),
+            "serve",
+            "--data",
+            str(data),
+            "--store",
+            str(store),
+            "--port",
+            str(port),
+            "--no-infer",
+            *extra,
+        ]
     if name == "bare":
-        return [sys.executable, "-m", "bench.bare", "--data", str(data), "--store", str(store),
-                "--port", str(port), "--workers", "2", *extra]
+        return [
+            sys.executable,
+            "-m",
+            "bench.bare",
+            "--data",
+            str(data),
+            "--store",
+            str(store),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            *extra,
+        ]
     if name == "rdflib":
-        return [sys.executable, "-m", "bench.rdflib_peer", "--data", str(data),
-                "--port", str(port), *extra]
+        return [
+            sys.executable,
+            "-m",
+            "bench.rdflib_peer",
+            "--data",
+            str(data),
+            "--port",
+            str(port),
+            *extra,
+        ]
     raise ValueError(f"unknown endpoint {name!r}; one of {', '.join(NAMES)}")
 
 
@@ -127,9 +159,15 @@ def start(name: str, argv: list[str], port: int, log: Path, timeout: float) -> S
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with open(log, "ab") as handle:
         began = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=handle, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = Server(name, process, port, log)
     try:
         server.startup_seconds = _wait_ready(server, began, timeout)
@@ -143,23 +181,24 @@ def _wait_ready(server: Server, began: float, timeout: float) -> float:
     with Client(server.port, timeout=min(5.0, timeout)) as client:
         while True:
             if server.process.poll() is not None:
-                raise StartFailed(f"{server.name} exited with {server.process.returncode}:\n"
-                                  f"{server.log_tail()}")
+                raise StartError(
+                    f"{server.name} exited with {server.process.returncode}:\n{server.log_tail()}"
+                )
             try:
                 answer = client.get(READY_QUERY)
                 if answer.status == 200:
                     return time.perf_counter() - began
-            except (OSError, Timeout):
+            except (OSError, NoAnswerError):
                 client.close()
             if time.perf_counter() - began > timeout:
-                raise StartFailed(f"{server.name} gave no answer within {timeout:g} s:\n"
-                                  f"{server.log_tail()}")
+                raise StartError(
+                    f"{server.name} gave no answer within {timeout:g} s:\n{server.log_tail()}"
+                )
             time.sleep(0.05)
 
 
 @contextlib.contextmanager
-def serving(name: str, argv: list[str], log: Path, port: int,
-            timeout: float) -> Iterator[Server]:
+def serving(name: str, argv: list[str], log: Path, port: int, timeout: float) -> Iterator[Server]:
     """``start`` as a context: the endpoint is stopped however the block ends."""
     server = start(name, argv, port, log, timeout)
     try:

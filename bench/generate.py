@@ -83,16 +83,32 @@ HUB_FORCES = {
     "middlesex-25th-battalion": ("united-kingdom", "john-ward"),
 }
 NATIONS = (  # (state slug, weight) for a new force's nationality
-    ("japan", 30), ("united-states", 20), ("united-kingdom", 15), ("russia", 12),
-    ("canada", 8), ("france", 8),
+    ("japan", 30),
+    ("united-states", 20),
+    ("united-kingdom", 15),
+    ("russia", 12),
+    ("canada", 8),
+    ("france", 8),
 )
 EVENT_KINDS = (
-    ("Landing", 15), ("Deployment", 15), ("Withdrawal", 10), ("Battle", 15), ("Occupation", 10),
-    ("Offensive", 10), ("Agreement", 5), ("Decision", 8), ("Execution", 4), ("Incident", 8),
+    ("Landing", 15),
+    ("Deployment", 15),
+    ("Withdrawal", 10),
+    ("Battle", 15),
+    ("Occupation", 10),
+    ("Offensive", 10),
+    ("Agreement", 5),
+    ("Decision", 8),
+    ("Execution", 4),
+    ("Incident", 8),
 )
 QUALIFIERS = (("exactly", 60), ("approximately", 25), ("moreThan", 10), ("atLeast", 5))
-QUALIFIER_WORDS = {"exactly": "", "approximately": "about ", "moreThan": "more than ",
-                   "atLeast": "at least "}
+QUALIFIER_WORDS = {
+    "exactly": "",
+    "approximately": "about ",
+    "moreThan": "more than ",
+    "atLeast": "at least ",
+}
 PRECISIONS = (("day", 85), ("month", 10), ("year", 5))
 FIRST_DAY = datetime.date(1918, 1, 1).toordinal()
 LAST_DAY = datetime.date(1922, 12, 31).toordinal()
@@ -114,9 +130,15 @@ class Generated:
 
     def as_dict(self) -> dict:
         return {
-            "path": str(self.path), "target": self.target, "quads": self.quads,
-            "entities": self.entities, "sources": self.sources, "claims": self.claims,
-            "seed": self.seed, "seconds": self.seconds, "format": FORMAT_VERSION,
+            "path": str(self.path),
+            "target": self.target,
+            "quads": self.quads,
+            "entities": self.entities,
+            "sources": self.sources,
+            "claims": self.claims,
+            "seed": self.seed,
+            "seconds": self.seconds,
+            "format": FORMAT_VERSION,
         }
 
 
@@ -153,8 +175,10 @@ def ensure(target: int, data_dir: Path, seed: int = DEFAULT_SEED) -> Generated:
     if path.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text())
         if meta.get("format") == FORMAT_VERSION and path.stat().st_size == meta.get("bytes"):
-            fields_ = {k: meta[k] for k in ("target", "quads", "entities", "sources", "claims",
-                                            "seed", "seconds")}
+            fields_ = {
+                k: meta[k]
+                for k in ("target", "quads", "entities", "sources", "claims", "seed", "seconds")
+            }
             return Generated(path=path, **fields_)
     made = generate(target, path, seed)
     meta = made.as_dict() | {"bytes": path.stat().st_size}
@@ -172,8 +196,13 @@ def generate(target: int, path: Path, seed: int = DEFAULT_SEED) -> Generated:
         world.run(target)
     os.replace(partial, path)
     return Generated(
-        path=path, target=target, quads=world.quads, entities=len(world.entities),
-        sources=len(world.sources), claims=world.claims, seed=seed,
+        path=path,
+        target=target,
+        quads=world.quads,
+        entities=len(world.entities),
+        sources=len(world.sources),
+        claims=world.claims,
+        seed=seed,
         seconds=round(time.perf_counter() - began, 3),
     )
 
@@ -249,8 +278,9 @@ class _Source:
     def close_section(self) -> None:
         section = self.sections[-1]
         if section.sentences:
-            section.end = max(section.end, section.sentences[-1].start + len(
-                section.sentences[-1].text))
+            section.end = max(
+                section.end, section.sentences[-1].start + len(section.sentences[-1].text)
+            )
             self.append("\n\n")
 
     def add(self, sentence: _Sentence) -> bool:
@@ -313,7 +343,9 @@ class _World:
             self._entity(cls, self.names.reserve(label), alts, slug_)
         for slug_, (nation, commander) in HUB_FORCES.items():
             self.forces[v.iri(v.RES + slug_)] = (
-                v.iri(v.RES + nation), commander and v.iri(v.RES + commander))
+                v.iri(v.RES + nation),
+                commander and v.iri(v.RES + commander),
+            )
 
     # entities
     def _entity(self, cls: str, label: str, alts: tuple[str, ...] = (), slug_: str = "") -> str:
@@ -345,8 +377,11 @@ class _World:
     def person(self, p_new: float = 0.6) -> str:
         def make() -> str:
             label = self.names.person()
-            alts = (f"{self.rng.choice(TITLES)} {label.split()[-1]}",) if self.rng.random() < .1 \
+            alts = (
+                (f"{self.rng.choice(TITLES)} {label.split()[-1]}",)
+                if self.rng.random() < 0.1
                 else ()
+            )
             return self._entity("Person", label, alts)
 
         return self._pick("person", p_new, make)
@@ -370,14 +405,19 @@ class _World:
             return self.label(self.place())
 
         if kind < 0.35:
-            return self._pick("group", 0.5, lambda: self._entity(
-                "Group", self.names.group(where())))
+            return self._pick(
+                "group", 0.5, lambda: self._entity("Group", self.names.group(where()))
+            )
         if kind < 0.6:
-            return self._pick("polity", 0.5, lambda: self._entity(
-                "Government", self.names.polity(where())))
+            return self._pick(
+                "polity", 0.5, lambda: self._entity("Government", self.names.polity(where()))
+            )
         if kind < 0.75:
-            return self._pick("organisation", 0.5, lambda: self._entity(
-                "Organisation", self.names.organisation(where())))
+            return self._pick(
+                "organisation",
+                0.5,
+                lambda: self._entity("Organisation", self.names.organisation(where())),
+            )
         return self.person()
 
     def label(self, node: str) -> str:
@@ -427,23 +467,33 @@ class _World:
             author = v.iri(v.RES + "paul-dunscomb")
         else:
             author = None if sid == "wikipedia" else self.person(0.9)
-        posted, posted_text = _date_literal(datetime.date.fromordinal(self.rng.randint(
-            datetime.date(1920, 1, 1).toordinal(), datetime.date(2020, 12, 31).toordinal())),
-            "day")
+        posted, posted_text = _date_literal(
+            datetime.date.fromordinal(
+                self.rng.randint(
+                    datetime.date(1920, 1, 1).toordinal(), datetime.date(2020, 12, 31).toordinal()
+                )
+            ),
+            "day",
+        )
         node = source.node
-        byline = _Sentence(f"{self.label(author)} - {posted_text}" if author else
-                           f"From the encyclopedia, {posted_text}")
-        byline.facts = [_Fact(node, v.sikg("workTitle"), v.string(title), "MetadataRule"),
-                        _Fact(node, v.sikg("about"), v.iri(v.RES + "siberian-intervention"),
-                              "MetadataRule"),
-                        _Fact(node, v.sikg("publicationDate"), posted, "BylineRule")]
+        byline = _Sentence(
+            f"{self.label(author)} - {posted_text}"
+            if author
+            else f"From the encyclopedia, {posted_text}"
+        )
+        byline.facts = [
+            _Fact(node, v.sikg("workTitle"), v.string(title), "MetadataRule"),
+            _Fact(node, v.sikg("about"), v.iri(v.RES + "siberian-intervention"), "MetadataRule"),
+            _Fact(node, v.sikg("publicationDate"), posted, "BylineRule"),
+        ]
         self._dated(node, posted)
         if author:
             byline.facts.append(_Fact(node, v.sikg("author"), author, "BylineRule"))
             byline.mentions.append(author)
         if sid == "dunscomb":
-            byline.facts.append(_Fact(node, v.sikg("doi"), v.string("10.15463/ie1418.11306"),
-                                      "MetadataRule"))
+            byline.facts.append(
+                _Fact(node, v.sikg("doi"), v.string("10.15463/ie1418.11306"), "MetadataRule")
+            )
         byline.dates.append(posted)
         source.add(byline)
         if sid in ("dunscomb", "wikipedia"):
@@ -455,15 +505,22 @@ class _World:
         war = v.iri(v.RES + "siberian-intervention")
         side = v.iri(v.RES + "siberian-intervention-side-2")
         start = v.typed("1918-08", "gYearMonth")
-        opening = _Sentence("The intervention began in August 1918.",
-                            facts=[_Fact(war, v.sikg("startDate"), start),
-                                   _Fact(war, v.sikg("side"), side)],
-                            mentions=[war], dates=[start])
+        opening = _Sentence(
+            "The intervention began in August 1918.",
+            facts=[_Fact(war, v.sikg("startDate"), start), _Fact(war, v.sikg("side"), side)],
+            mentions=[war],
+            dates=[start],
+        )
         self._dated(war, start)
         source.add(opening)
         total = 0
-        for nation, count in (("japan", 70000), ("united-states", 7950),
-                              ("united-kingdom", 1500), ("canada", 4192), ("france", 1400)):
+        for nation, count in (
+            ("japan", 70000),
+            ("united-states", 7950),
+            ("united-kingdom", 1500),
+            ("canada", 4192),
+            ("france", 1400),
+        ):
             party = v.iri(v.RES + nation)
             total += count
             sentence = self._quantity(side, party, count, "exactly", "troops", "InfoboxRule")
@@ -471,20 +528,34 @@ class _World:
             source.add(sentence)
         source.add(self._quantity(side, None, total - 4000, "moreThan", "troops", "InfoboxRule"))
 
-    def _quantity(self, holder: str, party: str | None, count: int, qualifier: str,
-                  counted: str, method: str = "CuratedAnnotation") -> _Sentence:
+    def _quantity(
+        self,
+        holder: str,
+        party: str | None,
+        count: int,
+        qualifier: str,
+        counted: str,
+        method: str = "CuratedAnnotation",
+    ) -> _Sentence:
         key = f"{holder}|{party}|{count}|{qualifier}|{len(self.sources)}|{self.rng.random()}"
         node = v.iri(v.QUANTITY + hashlib.sha1(key.encode()).hexdigest()[:12])
         who = self.label(party) if party else "The side"
         text = f"{who}: {QUALIFIER_WORDS[qualifier]}{count} {counted}."
-        facts = [_Fact(holder, v.sikg("strength"), node, method),
-                 _Fact(node, v.sikg("count"), v.integer(count), method),
-                 _Fact(node, v.sikg("countQualifier"), v.sikg(qualifier), method),
-                 _Fact(node, v.sikg("countedAs"), v.string(counted), method)]
+        facts = [
+            _Fact(holder, v.sikg("strength"), node, method),
+            _Fact(node, v.sikg("count"), v.integer(count), method),
+            _Fact(node, v.sikg("countQualifier"), v.sikg(qualifier), method),
+            _Fact(node, v.sikg("countedAs"), v.string(counted), method),
+        ]
         if party:
             facts.append(_Fact(node, v.sikg("ofParty"), party, method))
-        return _Sentence(text, facts=facts, mentions=[party] if party else [], numbers=[count],
-                         types=[(node, v.sikg("Strength"))])
+        return _Sentence(
+            text,
+            facts=facts,
+            mentions=[party] if party else [],
+            numbers=[count],
+            types=[(node, v.sikg("Strength"))],
+        )
 
     def _dated(self, node: str, literal: str) -> None:
         self.dates.setdefault(node, []).append(literal)
@@ -498,24 +569,32 @@ class _World:
             if stated:
                 literal, text = _shift(stated[0], rng.choice((-1, 1)))
                 self._dated(event, literal)
-                self._add(source, _Sentence(
-                    f"Some accounts date the {self.label(event)} to {text}.",
-                    facts=[_Fact(event, v.sikg("date"), literal)], mentions=[event],
-                    dates=[literal]))
+                self._add(
+                    source,
+                    _Sentence(
+                        f"Some accounts date the {self.label(event)} to {text}.",
+                        facts=[_Fact(event, v.sikg("date"), literal)],
+                        mentions=[event],
+                        dates=[literal],
+                    ),
+                )
                 return
         kind = self._weighted(EVENT_KINDS)
         force, place = self.force(), self.place()
         nation, commander = self.forces[force]
         event = self._entity(kind, self.names.event(kind, self.label(force), self.label(place)))
         self.events.append(event)
-        where = {"Landing": "destination", "Deployment": "destination",
-                 "Withdrawal": "origin"}.get(kind, "location")
+        where = {"Landing": "destination", "Deployment": "destination", "Withdrawal": "origin"}.get(
+            kind, "location"
+        )
         first = _Sentence("")
         if kind == "Offensive":
             began, began_text = self.date()
             ended, _ = _shift(began, rng.randint(5, 60), "day")
-            first.facts += [_Fact(event, v.sikg("startDate"), began),
-                            _Fact(event, v.sikg("endDate"), ended)]
+            first.facts += [
+                _Fact(event, v.sikg("startDate"), began),
+                _Fact(event, v.sikg("endDate"), ended),
+            ]
             self._dated(event, began)
             self._dated(event, ended)
             first.dates += [began, ended]
@@ -525,8 +604,10 @@ class _World:
             self._dated(event, began)
             first.dates.append(began)
         of_nation = f" of {self.label(nation)}" if nation else ""
-        first.text = (f"On {began_text}, the {self.label(force)}{of_nation} {VERBS[kind]} "
-                      f"{self.label(place)}.")
+        first.text = (
+            f"On {began_text}, the {self.label(force)}{of_nation} {VERBS[kind]} "
+            f"{self.label(place)}."
+        )
         first.facts += [_Fact(event, v.sikg(where), place), _Fact(event, v.sikg("force"), force)]
         first.mentions += [force, place]
         if nation:
@@ -566,16 +647,25 @@ class _World:
             bits.append(f"{self.label(victim)} suffered from it")
             third.mentions.append(victim)
             if rng.random() < 0.6:
-                third.facts.append(_Fact(event, v.sikg("partOf"),
-                                         v.iri(v.RES + "siberian-intervention")))
+                third.facts.append(
+                    _Fact(event, v.sikg("partOf"), v.iri(v.RES + "siberian-intervention"))
+                )
             third.text = "; ".join(bits) + "."
             self._add(source, third)
 
         if rng.random() < 0.25:
             count = rng.randrange(1, 200) * 100
             party = force
-            self._add(source, self._quantity(force, party, count, self._weighted(QUALIFIERS),
-                                             rng.choice(("troops", "soldiers", "men"))))
+            self._add(
+                source,
+                self._quantity(
+                    force,
+                    party,
+                    count,
+                    self._weighted(QUALIFIERS),
+                    rng.choice(("troops", "soldiers", "men")),
+                ),
+            )
 
     def _add(self, source: _Source, sentence: _Sentence) -> None:
         # decide the claims' comments on the facts this source does not state yet
@@ -606,11 +696,15 @@ class _World:
         g, doc, sid = source.graph, source.node, source.id
         for section in source.sections:
             node = v.iri(f"{v.SECTION}{sid}/{section.order}")
-            for p, o in ((v.TYPE, v.sikg("Section")), (v.START, _offset(section.start)),
-                         (v.END, _offset(section.end)), (v.sikg("heading"),
-                                                         v.string(section.heading)),
-                         (v.sikg("headingLevel"), v.integer(section.level)),
-                         (v.sikg("inSource"), doc), (v.sikg("order"), v.integer(section.order))):
+            for p, o in (
+                (v.TYPE, v.sikg("Section")),
+                (v.START, _offset(section.start)),
+                (v.END, _offset(section.end)),
+                (v.sikg("heading"), v.string(section.heading)),
+                (v.sikg("headingLevel"), v.integer(section.level)),
+                (v.sikg("inSource"), doc),
+                (v.sikg("order"), v.integer(section.order)),
+            ):
                 self._quad(node, p, o, g)
             for sentence in section.sentences:
                 self._write_sentence(source, text, sentence)
@@ -621,9 +715,15 @@ class _World:
         node = v.iri(f"{v.SENTENCE}{sid}/{sentence.order}")
         section = v.iri(f"{v.SECTION}{sid}/{sentence.section}")
         exact = v.string(sentence.text)
-        for p, o in ((v.TYPE, v.sikg("Sentence")), (v.START, _offset(start)),
-                     (v.END, _offset(end)), (v.EXACT, exact), (v.sikg("inSection"), section),
-                     (v.sikg("inSource"), doc), (v.sikg("order"), v.integer(sentence.order))):
+        for p, o in (
+            (v.TYPE, v.sikg("Sentence")),
+            (v.START, _offset(start)),
+            (v.END, _offset(end)),
+            (v.EXACT, exact),
+            (v.sikg("inSection"), section),
+            (v.sikg("inSource"), doc),
+            (v.sikg("order"), v.integer(sentence.order)),
+        ):
             self._quad(node, p, o, g)
         for entity in sentence.mentions:
             self._quad(node, v.sikg("mentions"), entity, g)
@@ -632,23 +732,32 @@ class _World:
         for number in sentence.numbers:
             self._quad(node, v.sikg("mentionsNumber"), v.integer(number), g)
         anchor = v.iri(f"{v.ANCHOR}{sid}/{start}-{end}")
-        for p, o in ((v.TYPE, v.sikg("QuoteAnchor")), (v.EXACT, exact),
-                     (v.START, _offset(start)), (v.END, _offset(end)),
-                     (v.sikg("inSource"), doc)):
+        for p, o in (
+            (v.TYPE, v.sikg("QuoteAnchor")),
+            (v.EXACT, exact),
+            (v.START, _offset(start)),
+            (v.END, _offset(end)),
+            (v.sikg("inSource"), doc),
+        ):
             self._quad(anchor, p, o, g)
         if sentence.affixes:
-            self._quad(anchor, v.PREFIX, v.string(text[max(0, start - 32):start]), g)
-            self._quad(anchor, v.SUFFIX, v.string(text[end:end + 32]), g)
+            self._quad(anchor, v.PREFIX, v.string(text[max(0, start - 32) : start]), g)
+            self._quad(anchor, v.SUFFIX, v.string(text[end : end + 32]), g)
         for node_, cls in sentence.types:
             self._quad(node_, v.TYPE, cls, g)
         for i, fact in enumerate(sentence.facts):
             self._quad(fact.s, fact.p, fact.o, g)
             digest = hashlib.sha1(f"{sid}|{fact.s}|{fact.p}|{fact.o}".encode()).hexdigest()[:12]
             claim = v.iri(f"{v.CLAIM}{sid}-{digest}")
-            for p, o in ((v.TYPE, v.sikg("Claim")), (v.SUBJECT, fact.s),
-                         (v.PREDICATE, fact.p), (v.OBJECT, fact.o),
-                         (v.sikg("statedIn"), doc), (v.sikg("evidence"), anchor),
-                         (v.sikg("method"), v.sikg(fact.method))):
+            for p, o in (
+                (v.TYPE, v.sikg("Claim")),
+                (v.SUBJECT, fact.s),
+                (v.PREDICATE, fact.p),
+                (v.OBJECT, fact.o),
+                (v.sikg("statedIn"), doc),
+                (v.sikg("evidence"), anchor),
+                (v.sikg("method"), v.sikg(fact.method)),
+            ):
                 self._quad(claim, p, o, g)
             if i in sentence.comments:
                 self._quad(claim, v.COMMENT, v.string("as the text puts it"), g)
@@ -663,14 +772,20 @@ class _World:
                 self._quad(entity.node, v.ALT_LABEL, v.english(alt), g)
         for sid in self.sources:
             doc = v.iri(v.SRC + sid)
-            title = {"blog": "This Day In History: The Czech Legion Seized Vladivostok (1918)",
-                     "dunscomb": "Siberian Intervention 1918-1922",
-                     "wikipedia": "Siberian intervention"}.get(sid)
+            title = {
+                "blog": "This Day In History: The Czech Legion Seized Vladivostok (1918)",
+                "dunscomb": "Siberian Intervention 1918-1922",
+                "wikipedia": "Siberian intervention",
+            }.get(sid)
             label = title or f"Synthetic source {sid}"
-            for p, o in ((v.TYPE, v.sikg("SourceDocument")), (v.LABEL, v.english(label)),
-                         (v.FORMAT, v.string("text/plain")), (v.NOTATION, v.string(sid)),
-                         (v.sikg("url"), v.iri(f"https://example.org/sikg-bench/{sid}")),
-                         (v.LICENSE, v.iri(LICENCE))):
+            for p, o in (
+                (v.TYPE, v.sikg("SourceDocument")),
+                (v.LABEL, v.english(label)),
+                (v.FORMAT, v.string("text/plain")),
+                (v.NOTATION, v.string(sid)),
+                (v.sikg("url"), v.iri(f"https://example.org/sikg-bench/{sid}")),
+                (v.LICENSE, v.iri(LICENCE)),
+            ):
                 self._quad(doc, p, o, g)
 
     def _write_derived(self) -> None:
@@ -685,8 +800,14 @@ class _World:
             self._quad(node, v.sikg("latest"), v.typed(latest.isoformat(), "date"), g)
 
 
-_POOL = {"Place": "place", "Person": "person", "MilitaryForce": "force", "Group": "group",
-         "Government": "polity", "Organisation": "organisation"}
+_POOL = {
+    "Place": "place",
+    "Person": "person",
+    "MilitaryForce": "force",
+    "Group": "group",
+    "Government": "polity",
+    "Organisation": "organisation",
+}
 
 
 def _offset(n: int) -> str:

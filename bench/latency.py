@@ -14,7 +14,7 @@ import math
 import statistics
 from dataclasses import asdict, dataclass
 
-from bench.client import Client, Timeout
+from bench.client import Client, NoAnswerError
 from bench.queries import Query
 
 
@@ -52,27 +52,39 @@ def measure(client: Client, query: Query, reps: int, budget: float) -> Timing:
     """Time ``query``; the client's timeout is the per-request cap."""
     try:
         first = client.get(query.text, query.accept)
-    except Timeout as error:
+    except NoAnswerError as error:
         return Timing(query.name, skipped=f"over the per-query cap: {error}")
     except OSError as error:
         return Timing(query.name, skipped=f"endpoint unreachable: {error}")
     if first.status != 200:
-        return Timing(query.name, status=first.status, first_ms=_ms(first.seconds),
-                      error=f"HTTP {first.status}: {_snippet(first.body)}")
+        return Timing(
+            query.name,
+            status=first.status,
+            first_ms=_ms(first.seconds),
+            error=f"HTTP {first.status}: {_snippet(first.body)}",
+        )
     rows = first.rows()
     count = reps if first.seconds <= 0 else min(reps, int(budget / first.seconds))
     samples: list[float] = []
     for _ in range(count):
         try:
             answer = client.get(query.text, query.accept)
-        except Timeout as error:
-            return Timing(query.name, first_ms=_ms(first.seconds), rows=rows,
-                          skipped=f"over the per-query cap on a repeat: {error}")
+        except NoAnswerError as error:
+            return Timing(
+                query.name,
+                first_ms=_ms(first.seconds),
+                rows=rows,
+                skipped=f"over the per-query cap on a repeat: {error}",
+            )
         except OSError as error:
             return Timing(query.name, skipped=f"endpoint unreachable: {error}")
         if answer.status != 200:
-            return Timing(query.name, status=answer.status, first_ms=_ms(first.seconds),
-                          error=f"HTTP {answer.status} on a repeat: {_snippet(answer.body)}")
+            return Timing(
+                query.name,
+                status=answer.status,
+                first_ms=_ms(first.seconds),
+                error=f"HTTP {answer.status} on a repeat: {_snippet(answer.body)}",
+            )
         samples.append(answer.seconds)
     if not samples:  # slower than the whole budget: the warm-up is the only sample
         samples = [first.seconds]

@@ -44,12 +44,28 @@ def available() -> bool:
     return shutil.which(WRK) is not None
 
 
-def run(port: int, query: str, seconds: int = 10, threads: int = 2, connections: int = 8,
-        accept: str = SELECT_JSON) -> Load:
+def run(
+    port: int,
+    query: str,
+    seconds: int = 10,
+    threads: int = 2,
+    connections: int = 8,
+    accept: str = SELECT_JSON,
+) -> Load:
     """Load ``query`` on ``http://127.0.0.1:<port>/sparql`` for ``seconds``."""
     url = f"http://{HOST}:{port}/sparql?query={quote(query, safe='')}"
-    argv = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-            "--timeout", "10s", "-H", f"Accept: {accept}", url]
+    argv = [
+        WRK,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-H",
+        f"Accept: {accept}",
+        url,
+    ]
     shown = " ".join(argv[:-1]) + " 'http://127.0.0.1:PORT/sparql?query=...'"
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
@@ -66,7 +82,8 @@ def parse(output: str, command: str = "") -> Load:
     total = re.search(r"(\d+) requests in", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     sockets = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     return Load(
         requests_per_second=float(rps.group(1)) if rps else None,
         p50_ms=_percentile(output, "50"),

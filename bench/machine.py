@@ -13,8 +13,19 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("rdflib", "pyoxigraph", "oxrdflib", "Flask", "gunicorn", "rdflib-endpoint",
-            "uvicorn", "fastapi", "pySHACL", "owlrl", "matplotlib")
+PACKAGES = (
+    "rdflib",
+    "pyoxigraph",
+    "oxrdflib",
+    "Flask",
+    "gunicorn",
+    "rdflib-endpoint",
+    "uvicorn",
+    "fastapi",
+    "pySHACL",
+    "owlrl",
+    "matplotlib",
+)
 
 
 def describe(root: Path) -> dict:
@@ -26,10 +37,17 @@ def describe(root: Path) -> dict:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "packages": {name: _version(name) for name in PACKAGES},
-        "wrk": _run(["wrk", "--version"]).splitlines()[0] if _run(["wrk", "--version"]) else None,
-        "git": {"commit": _run(["git", "-C", str(root), "rev-parse", "HEAD"]).strip() or None,
-                "dirty": bool(_run(["git", "-C", str(root), "status", "--porcelain"]).strip())},
+        "wrk": _wrk_version(),
+        "git": {
+            "commit": _run(["git", "-C", str(root), "rev-parse", "HEAD"]).strip() or None,
+            "dirty": bool(_run(["git", "-C", str(root), "status", "--porcelain"]).strip()),
+        },
     }
+
+
+def _wrk_version() -> str | None:
+    first = _run(["wrk", "--version"]).split("Copyright")[0].strip()
+    return first or None
 
 
 def _cpu_model() -> str | None:

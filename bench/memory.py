@@ -37,7 +37,7 @@ def processes(root: int) -> list[int]:
         except OSError:
             continue
         # the command name may hold spaces and parentheses: split after the last ')'
-        fields = stat[stat.rindex(")") + 2:].split()
+        fields = stat[stat.rindex(")") + 2 :].split()
         pid = int(entry.name)
         parents[pid] = int(fields[1])
         groups[pid] = int(fields[2])

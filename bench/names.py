@@ -29,8 +29,15 @@ PLACE_STEMS = (
 ).split()
 PLACE_ENDS = ("ovka", "insk", "ovsk", "sk", "aya", "ino", "-Ussuriski", " Junction", " Station")
 UNIT_KINDS = (
-    "Infantry Regiment", "Rifle Regiment", "Cossack Regiment", "Battalion", "Division",
-    "Artillery Brigade", "Railway Company", "Machine-Gun Company", "Cavalry Squadron",
+    "Infantry Regiment",
+    "Rifle Regiment",
+    "Cossack Regiment",
+    "Battalion",
+    "Division",
+    "Artillery Brigade",
+    "Railway Company",
+    "Machine-Gun Company",
+    "Cavalry Squadron",
 )
 POLITY_FORMS = ("Provisional Government of", "Regional Duma of", "Soviet of", "Republic of")
 ORG_FORMS = ("Railway Board of", "Red Cross Mission to", "Committee of", "Chamber of Commerce of")

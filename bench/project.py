@@ -18,18 +18,28 @@ from bench import endpoints
 
 def build(out: Path, timeout: float = 900.0) -> dict:
     """Wall time, step times and counts of a forced full build with inference into ``out``."""
-    argv = [endpoints.kg_executable(), "build", "--force", "--profile", "--infer",
-            "--out", str(out)]
+    argv = [
+        endpoints.kg_executable(),
+        "build",
+        "--force",
+        "--profile",
+        "--infer",
+        "--out",
+        str(out),
+    ]
     began = time.perf_counter()
     try:
-        done = subprocess.run(argv, cwd=endpoints.ROOT, capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            argv, cwd=endpoints.ROOT, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"kg build did not finish within {timeout:g} s"}
     wall = time.perf_counter() - began
     if done.returncode != 0:
-        return {"error": f"kg build exited with {done.returncode}: "
-                         f"{(done.stderr or done.stdout).strip()[-500:]}"}
+        return {
+            "error": f"kg build exited with {done.returncode}: "
+            f"{(done.stderr or done.stdout).strip()[-500:]}"
+        }
     try:
         manifest = json.loads((out / "manifest.json").read_text())
     except (OSError, ValueError) as error:
@@ -49,14 +59,23 @@ def serve_startup(build_dir: Path, store: Path, logs: Path, timeout: float) -> d
     result: dict = {"command": "kg serve --out BUILD --store DIR --port P --no-infer"}
     for phase in ("cold", "warm"):
         port = endpoints.free_port()
-        argv = [endpoints.kg_executable(), "serve", "--out", str(build_dir), "--store",
-                str(store), "--port", str(port), "--no-infer"]
+        argv = [
+            endpoints.kg_executable(),
+            "serve",
+            "--out",
+            str(build_dir),
+            "--store",
+            str(store),
+            "--port",
+            str(port),
+            "--no-infer",
+        ]
         log = logs / f"project-serve-{phase}.log"
         try:
             with endpoints.serving("ours", argv, log, port, timeout) as server:
                 result[f"{phase}_seconds"] = round(server.startup_seconds, 3)
                 result[f"{phase}_memory"] = server.memory().as_dict()
-        except endpoints.StartFailed as error:
+        except endpoints.StartError as error:
             result[f"{phase}_error"] = str(error)
             break
         text = log.read_text(errors="replace")

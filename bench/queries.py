@@ -37,7 +37,7 @@ CLASSES: tuple[tuple[str, str, str], ...] = (
     (
         "text",
         "text filter (REGEX on labels)",
-        'SELECT ?entity ?label WHERE { ?entity rdfs:label ?label '
+        "SELECT ?entity ?label WHERE { ?entity rdfs:label ?label "
         'FILTER (REGEX(?label, "vladivostok", "i")) }',
     ),
     (
@@ -89,8 +89,11 @@ def competency(directory: Path = QUERIES_DIR) -> list[Query]:
     found = []
     for path in sorted(directory.glob("cq*.rq")):
         title = path.stem.split("-", 1)[1].replace("-", " ") if "-" in path.stem else path.stem
-        found.append(Query(path.stem.split("-", 1)[0], title, path.read_text(encoding="utf-8"),
-                           competency=True))
+        found.append(
+            Query(
+                path.stem.split("-", 1)[0], title, path.read_text(encoding="utf-8"), competency=True
+            )
+        )
     return found
 
 

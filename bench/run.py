@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench import endpoints, generate, goals, latency, load, machine, project, report
-from bench.client import Client, Timeout
+from bench.client import Client, NoAnswerError
 from bench.queries import THROUGHPUT, Query, all_queries, by_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,9 +47,18 @@ class Settings:
 
     @classmethod
     def quick_defaults(cls, **overrides) -> Settings:
-        values = dict(sizes=(10_000,), out=BENCH / "results" / "quick", reps=5, budget=1.0,
-                      cap=10.0, recover=30.0, load_seconds=3, startup_timeout=120.0,
-                      project=False, quick=True)
+        values = dict(
+            sizes=(10_000,),
+            out=BENCH / "results" / "quick",
+            reps=5,
+            budget=1.0,
+            cap=10.0,
+            recover=30.0,
+            load_seconds=3,
+            startup_timeout=120.0,
+            project=False,
+            quick=True,
+        )
         values.update(overrides)
         return cls(**values)
 
@@ -87,8 +96,18 @@ def run(settings: Settings, log: Log | None = None) -> dict:
             results["sizes"][label] = made.as_dict()
             results["endpoints"][label] = {}
             for name in settings.endpoints:
-                entry = _endpoint(name, made, label, settings, queries, work, logs,
-                                  results, say, with_load=size == load_size)
+                entry = _endpoint(
+                    name,
+                    made,
+                    label,
+                    settings,
+                    queries,
+                    work,
+                    logs,
+                    results,
+                    say,
+                    with_load=size == load_size,
+                )
                 results["endpoints"][label][name] = entry
         _ratios(results["throughput"])
         results["row_check"] = _row_check(results)
@@ -103,10 +122,13 @@ def run(settings: Settings, log: Log | None = None) -> dict:
 
 
 def _throughput_header(settings: Settings, size: int) -> dict:
-    header = {"size": generate.size_label(size), "queries": {q: {} for q in THROUGHPUT},
-              "command": f"wrk -t{settings.threads} -c{settings.connections} "
-                         f"-d{settings.load_seconds}s --latency -H 'Accept: "
-                         "application/sparql-results+json' URL"}
+    header = {
+        "size": generate.size_label(size),
+        "queries": {q: {} for q in THROUGHPUT},
+        "command": f"wrk -t{settings.threads} -c{settings.connections} "
+        f"-d{settings.load_seconds}s --latency -H 'Accept: "
+        "application/sparql-results+json' URL",
+    }
     if size != 10_000:
         header["note"] = "10k not among the sizes: loaded the smallest size instead"
     if not load.available():
@@ -117,16 +139,18 @@ def _throughput_header(settings: Settings, size: int) -> dict:
 class _Session:
     """One endpoint at one size, restarted when a query leaves it stuck."""
 
-    def __init__(self, name: str, argv_for: Callable[[int], list[str]], log: Path,
-                 settings: Settings) -> None:
+    def __init__(
+        self, name: str, argv_for: Callable[[int], list[str]], log: Path, settings: Settings
+    ) -> None:
         self.name, self.argv_for, self.log, self.settings = name, argv_for, log, settings
         self.server: endpoints.Server | None = None
         self.restarts = 0
 
     def start(self) -> endpoints.Server:
         port = endpoints.free_port()
-        self.server = endpoints.start(self.name, self.argv_for(port), port, self.log,
-                                      self.settings.startup_timeout)
+        self.server = endpoints.start(
+            self.name, self.argv_for(port), port, self.log, self.settings.startup_timeout
+        )
         return self.server
 
     def stop(self) -> None:
@@ -144,15 +168,24 @@ class _Session:
                 try:
                     if client.get(endpoints.READY_QUERY).status == 200:
                         return True
-                except (OSError, Timeout):
+                except (OSError, NoAnswerError):
                     client.close()
                     time.sleep(0.5)
         return False
 
 
-def _endpoint(name: str, made: generate.Generated, label: str, settings: Settings,
-              queries: list[Query], work: Path, logs: Path, results: dict, say: Log,
-              with_load: bool) -> dict:
+def _endpoint(
+    name: str,
+    made: generate.Generated,
+    label: str,
+    settings: Settings,
+    queries: list[Query],
+    work: Path,
+    logs: Path,
+    results: dict,
+    say: Log,
+    with_load: bool,
+) -> dict:
     store = work / f"{name}-{label}-store"
     entry: dict = {"title": endpoints.TITLES[name]}
 
@@ -162,7 +195,7 @@ def _endpoint(name: str, made: generate.Generated, label: str, settings: Setting
     session = _Session(name, argv_for, logs / f"{name}-{label}.log", settings)
     try:
         server = session.start()
-    except endpoints.StartFailed as error:
+    except endpoints.StartError as error:
         reason = f"did not start: {str(error).splitlines()[0]}"
         entry["skipped"] = reason
         results["problems"].append(f"{label} {name}: {reason} (log: {session.log})")
@@ -183,8 +216,13 @@ def _endpoint(name: str, made: generate.Generated, label: str, settings: Setting
                 for query in THROUGHPUT:
                     text = by_name(query).text
                     say(f"{label} {name}: wrk on {query} for {settings.load_seconds} s")
-                    outcome = load.run(session.server.port, text, settings.load_seconds,
-                                       settings.threads, settings.connections)
+                    outcome = load.run(
+                        session.server.port,
+                        text,
+                        settings.load_seconds,
+                        settings.threads,
+                        settings.connections,
+                    )
                     results["throughput"]["queries"][query][name] = outcome.as_dict()
         if session.restarts:
             entry["restarts"] = session.restarts
@@ -196,37 +234,43 @@ def _endpoint(name: str, made: generate.Generated, label: str, settings: Setting
     return entry
 
 
-def _latencies(session: _Session, queries: list[Query], settings: Settings, label: str,
-               results: dict, say: Log) -> dict:
+def _latencies(
+    session: _Session, queries: list[Query], settings: Settings, label: str, results: dict, say: Log
+) -> dict:
     timings: dict = {}
     client = Client(session.server.port, timeout=settings.cap)
     try:
         for index, query in enumerate(queries):
             if session.server is None:
-                timings[query.name] = {"query": query.name,
-                                       "skipped": "endpoint could not be restarted"}
+                timings[query.name] = {
+                    "query": query.name,
+                    "skipped": "endpoint could not be restarted",
+                }
                 continue
             timing = latency.measure(client, query, settings.reps, settings.budget)
             timings[query.name] = timing.as_dict()
             say(f"{label} {session.name} {query.name}: " + _brief(timing))
             if timing.skipped:
-                results["problems"].append(f"{label} {session.name} {query.name}: "
-                                           f"skipped, {timing.skipped}")
+                results["problems"].append(
+                    f"{label} {session.name} {query.name}: skipped, {timing.skipped}"
+                )
             if timing.error:
-                results["problems"].append(f"{label} {session.name} {query.name}: "
-                                           f"{timing.error}")
+                results["problems"].append(f"{label} {session.name} {query.name}: {timing.error}")
             if timing.skipped and index + 1 < len(queries) and not session.recovered():
-                say(f"{label} {session.name}: still busy after {settings.recover:g} s; "
-                    "restarting it")
+                say(
+                    f"{label} {session.name}: still busy after {settings.recover:g} s; "
+                    "restarting it"
+                )
                 client.close()
                 session.stop()
                 try:
                     session.start()
                     session.restarts += 1
                     client = Client(session.server.port, timeout=settings.cap)
-                except endpoints.StartFailed as error:
-                    results["problems"].append(f"{label} {session.name}: restart failed: "
-                                               f"{str(error).splitlines()[0]}")
+                except endpoints.StartError as error:
+                    results["problems"].append(
+                        f"{label} {session.name}: restart failed: {str(error).splitlines()[0]}"
+                    )
     finally:
         client.close()
     return timings
@@ -234,8 +278,10 @@ def _latencies(session: _Session, queries: list[Query], settings: Settings, labe
 
 def _brief(timing: latency.Timing) -> str:
     if timing.ok:
-        return (f"median {timing.median_ms:.2f} ms, p99 {timing.p99_ms:.2f} ms, n={timing.n}, "
-                f"rows={timing.rows}")
+        return (
+            f"median {timing.median_ms:.2f} ms, p99 {timing.p99_ms:.2f} ms, n={timing.n}, "
+            f"rows={timing.rows}"
+        )
     return timing.skipped or timing.error or "no timing"
 
 
@@ -243,9 +289,10 @@ def _warm_restart(session: _Session, label: str, results: dict, say: Log) -> dic
     """Start ours again on the store it just built: the restart a deploy sees."""
     try:
         server = session.start()
-    except endpoints.StartFailed as error:
-        results["problems"].append(f"{label} ours: warm restart failed: "
-                                   f"{str(error).splitlines()[0]}")
+    except endpoints.StartError as error:
+        results["problems"].append(
+            f"{label} ours: warm restart failed: {str(error).splitlines()[0]}"
+        )
         return {"warm_restart_error": str(error).splitlines()[0]}
     try:
         say(f"{label} ours: warm restart answering after {server.startup_seconds:.2f} s")
@@ -264,13 +311,13 @@ def _ratios(throughput: dict) -> None:
             other = runs.get(peer) or {}
             if _valid(other):
                 ratios.setdefault(query, {})[peer] = round(
-                    ours["requests_per_second"] / other["requests_per_second"], 3)
+                    ours["requests_per_second"] / other["requests_per_second"], 3
+                )
     throughput["ratios"] = ratios
 
 
 def _valid(run: dict) -> bool:
-    return bool(run.get("requests_per_second")) and not run.get("non_2xx") and not run.get(
-        "error")
+    return bool(run.get("requests_per_second")) and not run.get("non_2xx") and not run.get("error")
 
 
 def _row_check(results: dict) -> dict:
@@ -302,6 +349,8 @@ def _project(settings: Settings, work: Path, logs: Path, say: Log) -> dict:
     if built.get("error"):
         return {"build": built, "serve": {"skipped": "the build failed"}}
     served = project.serve_startup(out, work / "project-store", logs, settings.startup_timeout)
-    say(f"project: kg serve cold {served.get('cold_seconds', '-')} s, "
-        f"warm {served.get('warm_seconds', '-')} s")
+    say(
+        f"project: kg serve cold {served.get('cold_seconds', '-')} s, "
+        f"warm {served.get('warm_seconds', '-')} s"
+    )
     return {"build": built, "serve": served}
