@@ -154,7 +154,7 @@ def cmd_stats(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from server.run import serve
+    from server.run import PrepareError, serve
     from server.settings import from_environment
 
     project = _project(args)
@@ -186,7 +186,10 @@ def cmd_serve(args) -> int:
     )
     with _store_lock(Path(store_dir)):
         print(f"kg: serving on http://{args.host}:{args.port}/sparql", file=sys.stderr)
-        serve(config, args.host, args.port)
+        try:
+            serve(config, args.host, args.port)
+        except PrepareError as err:
+            raise UsageError(str(err)) from None
     return 0
 
 

@@ -11,12 +11,13 @@ A worker whose query passes the time limit answers 503 and is replaced by gunico
 
 from __future__ import annotations
 
-import multiprocessing
+import pickle
+import subprocess
+import sys
 from dataclasses import replace
 
 from gunicorn.app.base import BaseApplication
 
-from server.service import prepare
 from server.settings import ServerConfig
 
 
@@ -54,8 +55,21 @@ def serve(config: ServerConfig, host: str, port: int, threads: int = 4) -> None:
     _Gunicorn(config, options).run()
 
 
+_PREPARE = (
+    "import pickle, sys; from server.service import prepare; prepare(pickle.load(sys.stdin.buffer))"
+)
+
+
 def _prepare_in_a_child(config: ServerConfig) -> None:
-    """Load or reuse the store in a spawned process; its error, if any, stops the start."""
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        pool.apply(prepare, (config,))
+    """Load or reuse the store in a new Python process (not a fork, and nothing left running);
+    its error, if any, stops the start with its last line."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PREPARE], input=pickle.dumps(config), capture_output=True
+    )
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["(no message)"]
+        raise PrepareError(f"could not load the store in {config.store_dir}: {lines[-1]}")
+
+
+class PrepareError(RuntimeError):
+    """The store could not be loaded before serving (its reason is the message)."""
