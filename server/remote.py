@@ -47,7 +47,6 @@ from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 from flask import Blueprint, request
-from gunicorn.app.base import BaseApplication
 
 from kg.push import Remote, RemoteError, ResponseTooLargeError
 from server.errors import APIError
@@ -299,34 +298,9 @@ def _is_update() -> bool:
 
 
 # -- serving --------------------------------------------------------------------------------------
-class _Gunicorn(BaseApplication):
-    def __init__(self, config: ServerConfig, options: dict) -> None:
-        self._config = config
-        self._options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        from server.app import create_app
-
-        return create_app(self._config)
-
-
 def serve(config: ServerConfig, host: str, port: int, threads: int = 8) -> None:
     """Serve ``config.remote_endpoint`` under gunicorn until interrupted (no local store, so
     nothing is prepared first; the processes only wait on the remote, hence more threads)."""
-    options = {
-        "bind": f"{host}:{port}",
-        "workers": config.workers(),
-        "worker_class": "gthread",
-        "threads": threads,
-        "timeout": int(config.query_timeout) + 30,
-        "graceful_timeout": 10,
-        "accesslog": None,
-        "errorlog": "-",
-        "loglevel": "info",
-    }
-    _Gunicorn(config, options).run()
+    from server.run import run_gunicorn
+
+    run_gunicorn(config, host, port, threads)

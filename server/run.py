@@ -38,9 +38,14 @@ class _Gunicorn(BaseApplication):
 
 
 def serve(config: ServerConfig, host: str, port: int, threads: int = 4) -> None:
-    """Serve until interrupted."""
+    """Serve the local store until interrupted (loaded or reused first)."""
     config = replace(config, executor="inline")
     _prepare_in_a_child(config)
+    run_gunicorn(config, host, port, threads)
+
+
+def run_gunicorn(config: ServerConfig, host: str, port: int, threads: int) -> None:
+    """The app for ``config`` under gunicorn, one process per core, until interrupted."""
     options = {
         "bind": f"{host}:{port}",
         "workers": config.workers(),
@@ -66,9 +71,12 @@ def _prepare_in_a_child(config: ServerConfig) -> None:
     done = subprocess.run(
         [sys.executable, "-c", _PREPARE], input=pickle.dumps(config), capture_output=True
     )
+    said = done.stderr.decode("utf-8", "replace").strip()
     if done.returncode != 0:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["(no message)"]
+        lines = said.splitlines() or ["(no message)"]
         raise PrepareError(f"could not load the store in {config.store_dir}: {lines[-1]}")
+    if said:  # warnings (a damaged store recovered, a torn journal line cut off): pass them on
+        print(said, file=sys.stderr, flush=True)
 
 
 class PrepareError(RuntimeError):
