@@ -4,7 +4,9 @@ Steps, each timed: read the ontology and registry; run each source's loader (pas
 caller, so ``kg`` does not depend on ``loaders``); read and anchor the curated annotations; check
 every fact; write the graph with claims, sections, sentences and mentions; derive date bounds;
 validate with SHACL; optionally infer; write the output directory with a manifest of its inputs so
-that a second run with unchanged inputs reuses it.
+that a second run with unchanged inputs reuses it. The manifest also records the SHA-256 of each
+file written, so a truncated or edited ``graph.trig`` is found (``stale_reason``) and built again
+rather than read.
 """
 
 from __future__ import annotations
@@ -316,24 +318,67 @@ def write_output(project: Project, result: BuildResult, out: Path) -> None:
         "inputs": project.inputs_digest(),
         "base": project.base,
         "inferred": result.inferred is not None,
+        "files": output_digests(out),
         "counts": result.counts,
         "timings": result.timings,
     }
-    (out / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    # Written last, and atomically: a crash mid-write leaves no manifest for half-written files.
+    temporary = out / f"{MANIFEST_FILE}.tmp"
+    temporary.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    os.replace(temporary, out / MANIFEST_FILE)
+
+
+def output_digests(out: Path) -> dict[str, str]:
+    """The SHA-256 of each output file present (``graph.trig``, ``inferred.trig``)."""
+    return {
+        name: hashlib.sha256((out / name).read_bytes()).hexdigest()
+        for name in (GRAPH_FILE, INFERRED_FILE)
+        if (out / name).is_file()
+    }
+
+
+def output_problem(out: Path, manifest: dict) -> str | None:
+    """Why the output files in ``out`` are not the ones its manifest describes, or None.
+
+    A truncated, edited or missing ``graph.trig`` (a crash, a full disk, a hand edit) keeps its
+    manifest, so the inputs alone cannot tell; the digests the manifest records can.
+    """
+    recorded = manifest.get("files")
+    if not isinstance(recorded, dict) or GRAPH_FILE not in recorded:
+        return f"{out / MANIFEST_FILE} records no digest of its files (an older or edited build)"
+    found = output_digests(out)
+    for name in sorted(set(recorded) | set(found)):
+        if name not in found:
+            return f"{out / name} is missing"
+        if recorded.get(name) != found[name]:
+            return f"{out / name} does not match its manifest (truncated or edited)"
+    return None
 
 
 def is_current(project: Project, out: Path, *, inferred: bool = False) -> bool:
-    """Whether ``out`` holds a build of exactly the current inputs."""
+    """Whether ``out`` holds an intact build of exactly the current inputs."""
+    return stale_reason(project, out, inferred=inferred) is None
+
+
+def stale_reason(project: Project, out: Path, *, inferred: bool = False) -> str | None:
+    """Why ``out`` must be built again (missing, out of date or corrupt), or None if it is not."""
+    path = out / MANIFEST_FILE
+    if not path.is_file():
+        return f"{out} has no build yet"
     try:
-        manifest = json.loads((out / MANIFEST_FILE).read_text())
-    except (OSError, ValueError):
-        return False
-    return (
-        manifest.get("format") == FORMAT_VERSION
-        and manifest.get("inputs") == project.inputs_digest()
-        and (out / GRAPH_FILE).is_file()
-        and (not inferred or bool(manifest.get("inferred")))
-    )
+        manifest = json.loads(path.read_text())
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as err:
+        return f"{path} cannot be read ({err})"
+    if (
+        manifest.get("format") != FORMAT_VERSION
+        or manifest.get("inputs") != project.inputs_digest()
+    ):
+        return f"{out} was built from other inputs"
+    if inferred and not manifest.get("inferred"):
+        return f"{out} has no inferred graph"
+    return output_problem(out, manifest)
 
 
 def read_output(out: Path, *, inferred: bool = False) -> Dataset:

@@ -45,7 +45,10 @@ def _loaders():
 def ensure_built(args, project: pipeline.Project, *, inferred: bool = False):
     """The built dataset in ``--out``, building it first when missing or out of date."""
     out = _out(args, project)
-    if not pipeline.is_current(project, out, inferred=inferred):
+    reason = pipeline.stale_reason(project, out, inferred=inferred)
+    if reason is not None:
+        if (out / pipeline.MANIFEST_FILE).is_file():  # a build is there, but not usable: say so
+            print(f"kg: {reason}; rebuilding {out}", file=sys.stderr, flush=True)
         loaders, values = _loaders()
         result = pipeline.build(
             project,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
 from functools import lru_cache
 
 from pyparsing import ParseBaseException, ParseResults
@@ -111,6 +112,37 @@ def _tolerate_rdflib_service_text() -> None:
 
 
 _tolerate_rdflib_service_text()
+
+
+def _serialise_rdflib_sparql_parsing() -> None:
+    """Let one thread at a time parse SPARQL with rdflib (pyparsing 3.3 is not thread-safe).
+
+    pyparsing finds how many arguments each parse action takes on its first calls, by trying and
+    counting up; two threads doing that at once both count up, past the right number, and that
+    parse action then fails on every later call in the process ("postParse2() missing 1 required
+    positional argument"). Under ``kg serve`` (threads in each process) concurrent first
+    requests whose text holds "service" or "load" (which this module parses) then got 400 for the
+    life of the process, and rdflib's ``prepareQuery`` in the shapes check of a write could fail
+    the same way. Every rdflib SPARQL parse (``parseQuery``/``parseUpdate``/``prepareQuery``,
+    here or anywhere) goes through the two grammars' ``parse_string``, so one lock around those
+    two serialises them all; parsing is pure Python and holds the GIL anyway, so nothing is lost.
+    tests/robustness/test_load.py shows the failure without the lock and none with it.
+    """
+    for element in (rdflib_parser.Query, rdflib_parser.UpdateUnit):
+        if getattr(element, "_sikg_serialised", False):
+            continue
+        parse = element.parse_string
+
+        def locked(*args, _parse=parse, **kwargs):
+            with _RDFLIB_PARSER_LOCK:
+                return _parse(*args, **kwargs)
+
+        element.parse_string = locked
+        element._sikg_serialised = True
+
+
+_RDFLIB_PARSER_LOCK = threading.RLock()
+_serialise_rdflib_sparql_parsing()
 
 
 def _may_reach_out(text: str) -> bool:

@@ -8,13 +8,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 from pathlib import Path
 
+from kg.build import output_problem
 from server.executor import InlineRunner, QueryPool
 from server.settings import ServerConfig
 from server.store import GraphStore, fingerprint_files
-from server.writes import Writer
+from server.writes import SCRATCH_DIR, Writer
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +34,21 @@ def data_files(config: ServerConfig) -> tuple[list[Path], str]:
     files = [build / "graph.trig"]
     if (build / "inferred.trig").is_file():
         files.append(build / "inferred.trig")
-    manifest = json.loads((build / "manifest.json").read_text())
-    return files, f"build:{manifest.get('inputs')}:{len(files)}"
+    manifest_path = build / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError) as err:
+        raise BuildError(f"{manifest_path} cannot be read ({err}): run kg build") from None
+    # A truncated or edited build keeps its manifest: never load (or keep serving) one.
+    problem = output_problem(build, manifest)
+    if problem is not None:
+        raise BuildError(f"{problem}: run kg build (or kg serve, which rebuilds it)")
+    digests = manifest["files"]
+    return files, f"build:{manifest.get('inputs')}:{sorted(digests.items())}"
+
+
+class BuildError(ValueError):
+    """The build directory cannot be served as it is (its reason is the message)."""
 
 
 class Service:
@@ -119,5 +134,8 @@ def _replace_this_process() -> None:
 def prepare(config: ServerConfig) -> None:
     """Load (or reuse) the store and replay the journal once, before serving processes start."""
     files, fingerprint = data_files(config)
+    # No serving process runs yet: the scratch copies of processes killed mid-write can go.
+    shutil.rmtree(Path(config.store_dir) / SCRATCH_DIR, ignore_errors=True)
     writer = Writer(config)
-    GraphStore.open(Path(config.store_dir), fingerprint, files, after_load=writer.replay)
+    store = GraphStore.open(Path(config.store_dir), fingerprint, files, after_load=writer.replay)
+    store.publish()  # what the primary holds is what is served, even after a crash mid-write

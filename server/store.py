@@ -8,6 +8,11 @@ Queries read the newest snapshot, named in ``snapshots/CURRENT``, opened read-on
 process and version, so a query never reads a store that is being written and a runaway query can
 be abandoned without harming the data. The store is built once from the build output or the given
 files and reused on the next start while its fingerprint (the inputs) is unchanged.
+
+Damage is found when the store is opened, and repaired with a warning: a snapshot pointer that is
+garbage or names a missing or unreadable snapshot gets a new snapshot; a primary RocksDB reports
+as corrupt (or that has lost its files) is set aside and loaded again from the inputs, with the
+journal of writes replayed on it (``server.writes``), so no acknowledged write is lost.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import fcntl
 import gc
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
@@ -33,6 +39,8 @@ CURRENT_FILE = "CURRENT"
 # Snapshots kept: a process may still be reading an older one for a moment after a write.
 KEEP_SNAPSHOTS = 5
 OPEN_RETRY_SECONDS = 5.0
+
+log = logging.getLogger(__name__)
 
 RDF_FORMATS_BY_SUFFIX = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -109,9 +117,21 @@ class GraphStore:
             if marker.is_file():
                 try:
                     current = json.loads(marker.read_text()).get("fingerprint")
-                except ValueError:
+                except (ValueError, AttributeError):  # not JSON, or not an object
                     current = None
             primary_path = graph_store.primary_path
+            damage = graph_store._primary_damage() if current == fingerprint else None
+            if damage is not None:
+                # The journal holds every acknowledged write: load the inputs again and replay it.
+                log.warning(
+                    "the store in %s is damaged (%s); reloading it and replaying the journal "
+                    "(the damaged copy is kept in primary.damaged)",
+                    directory,
+                    damage,
+                )
+                aside = directory / "primary.damaged"
+                shutil.rmtree(aside, ignore_errors=True)
+                primary_path.rename(aside)
             if current != fingerprint or not primary_path.is_dir():
                 marker.unlink(missing_ok=True)
                 shutil.rmtree(primary_path, ignore_errors=True)
@@ -125,10 +145,41 @@ class GraphStore:
                         store.flush()
                     marker.write_text(json.dumps({"fingerprint": fingerprint}))
                     graph_store._take_snapshot(store)
-            elif graph_store._current_version() is None:
+            elif (problem := graph_store._snapshot_problem()) is not None:
+                log.warning("%s; taking a new snapshot of the store", problem)
                 with graph_store._primary() as store:
                     graph_store._take_snapshot(store)
         return graph_store
+
+    def _primary_damage(self) -> str | None:
+        """Why the primary store cannot be opened (RocksDB reports corruption), or None."""
+        if not self.primary_path.is_dir():
+            return None  # nothing there yet: loaded below
+        if not (self.primary_path / "CURRENT").is_file():  # RocksDB would make a new, empty one
+            return f"{self.primary_path} holds no RocksDB database"
+        try:
+            with self._primary():
+                return None
+        except FileNotFoundError as err:  # files of the primary are gone (CURRENT, a table)
+            return str(err)
+        except RuntimeError as err:
+            if "Corruption" in str(err):
+                return str(err)
+            raise
+
+    def _snapshot_problem(self) -> str | None:
+        """Why the snapshot ``snapshots/CURRENT`` names cannot be read, or None."""
+        version = self._current_version()
+        if version is None:
+            return f"{self.directory}/snapshots/{CURRENT_FILE} names no snapshot"
+        path = self.directory / "snapshots" / str(version)
+        if not path.is_dir():
+            return f"snapshot {path} is missing"
+        try:
+            ox.Store.read_only(str(path))
+        except (OSError, RuntimeError) as err:
+            return f"snapshot {path} cannot be opened ({err})"
+        return None
 
     # -- writing --------------------------------------------------------------------------------
     @contextmanager
@@ -140,6 +191,12 @@ class GraphStore:
         with self._locked(), self._primary() as primary:
             yield primary
             self._take_snapshot(primary)
+
+    def publish(self) -> Snapshot:
+        """Take a snapshot of the primary as it is now. After a crash, a write applied and
+        journaled just before it, whose snapshot was never taken, is shown from then on."""
+        with self._locked(), self._primary() as primary:
+            return self._take_snapshot(primary)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -159,6 +216,8 @@ class GraphStore:
             try:
                 store = ox.Store(str(self.primary_path))
                 break
+            except FileNotFoundError:
+                raise  # a file of the store is gone: waiting will not bring it back
             except OSError:
                 if time.monotonic() > deadline:
                     raise
@@ -175,9 +234,10 @@ class GraphStore:
     # -- snapshots ----------------------------------------------------------------------------
     def _current_version(self) -> int | None:
         try:
-            return int((self.directory / "snapshots" / CURRENT_FILE).read_text())
-        except (OSError, ValueError):
+            text = (self.directory / "snapshots" / CURRENT_FILE).read_text()
+        except OSError:
             return None
+        return int(text) if text.strip().isdigit() else None  # never a path: digits only
 
     def snapshot(self) -> Snapshot:
         """The newest snapshot (what queries read now); one stat() when it has not changed."""
