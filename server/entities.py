@@ -174,9 +174,16 @@ def term_key(binding: dict | None) -> tuple | None:
 
 
 def check_iri(iri: str) -> str:
-    """The IRI, if it can be written as <...> in a query; otherwise the resource does not exist."""
+    """The IRI, if it can be written as <...> in a query; otherwise the resource does not exist
+    (rather than a syntax error in a query the client never wrote)."""
     if not iri or _UNSAFE_IRI.search(iri):
         raise APIError(404, f"no resource {iri!r}: the identifier has characters IRIs cannot have")
+    try:
+        ox.NamedNode(iri)
+    except ValueError as err:
+        raise APIError(
+            404, f"no resource {iri!r}: the identifier is not a valid IRI ({err})"
+        ) from None
     return iri
 
 

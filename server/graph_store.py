@@ -35,6 +35,7 @@ from kg.vocab import prefixes
 from server import negotiation, writes
 from server.delta import State, graph_delta
 from server.errors import APIError
+from server.protocol import MAX_NESTING, check_nesting
 
 blueprint = Blueprint("graph_store", __name__)
 
@@ -51,6 +52,17 @@ BODY_FORMATS = {
     "application/n-quads": ox.RdfFormat.N_QUADS,
 }
 PREFIXED_FORMATS = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+# Oxigraph parses triple terms (<< >>) and JSON-LD objects recursively: nested a few thousand
+# levels deep (6,000 triple terms, 3,250 JSON-LD objects, a few kB) they overflow the stack and
+# kill the process. RDF/XML is parsed in time that grows faster than the square of its depth
+# (80,000 nested elements, 1.8 MB: 13 s). So the depth of a body is checked before parsing.
+TRIPLE_TERM_FORMATS = (
+    ox.RdfFormat.TURTLE,
+    ox.RdfFormat.TRIG,
+    ox.RdfFormat.N_TRIPLES,
+    ox.RdfFormat.N_QUADS,
+)
+_XML_TAG = re.compile(rb"<(/?)(?![!?])[^<>]*?(/?)>")  # (closing?, empty?); comments skipped
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 UPLOADED_GRAPHS = "graph/upload/"
 
@@ -143,6 +155,7 @@ def _body(target) -> tuple[list[ox.Quad], bool]:
             f"unsupported content type {shown!r}: send one of "
             + ", ".join(sorted(set(BODY_FORMATS) - {"application/x-turtle", "application/x-trig"})),
         )
+    _check_depth(data, fmt)
     base = str(target.value) if isinstance(target, ox.NamedNode) else request.base_url
     try:
         parsed = list(ox.parse(data, fmt, base_iri=base, rename_blank_nodes=True))
@@ -167,6 +180,26 @@ def _body(target) -> tuple[list[ox.Quad], bool]:
             )
         quads = [ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
     return quads, is_dataset
+
+
+def _check_depth(data: bytes, fmt: ox.RdfFormat) -> None:
+    """Refuse (400) a body nested deeper than MAX_NESTING, before it is parsed."""
+    what = f"{fmt.name} body"
+    if fmt == ox.RdfFormat.JSON_LD:
+        if data.count(b"{") + data.count(b"[") > MAX_NESTING:
+            check_nesting(data.decode("utf-8", "replace"), what, operators=False)
+    elif fmt in TRIPLE_TERM_FORMATS:
+        if b"<<" in data:
+            check_nesting(data.decode("utf-8", "replace"), what, operators=False)
+    elif fmt == ox.RdfFormat.RDF_XML and data.count(b"<") > MAX_NESTING:
+        depth = deepest = 0
+        for closing, empty in _XML_TAG.findall(data):
+            depth += -1 if closing else (0 if empty else 1)
+            deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            raise APIError(
+                400, f"the {what} nests {deepest} elements deep; the limit is {MAX_NESTING}"
+            )
 
 
 def _write(service, target, *, replace: bool) -> Response:
@@ -253,7 +286,9 @@ def insert_data(quads: list[ox.Quad]) -> str:
     """``INSERT DATA`` of these quads, in N-Triples syntax grouped by graph."""
     by_graph: dict = defaultdict(list)
     for quad in quads:
-        by_graph[quad.graph_name].append(f"{quad.subject} {quad.predicate} {quad.object} .")
+        by_graph[quad.graph_name].append(
+            f"{_term(quad.subject)} {_term(quad.predicate)} {_term(quad.object)} ."
+        )
     blocks = []
     for graph, lines in by_graph.items():
         body = "\n".join(lines)
@@ -261,3 +296,10 @@ def insert_data(quads: list[ox.Quad]) -> str:
             body if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{\n{body}\n}}"
         )
     return "INSERT DATA {\n" + "\n".join(blocks) + "\n}"
+
+
+def _term(term) -> str:
+    """A term in SPARQL syntax: str() of a triple term (RDF 1.2) leaves out its <<( )>>."""
+    if isinstance(term, ox.Triple):
+        return f"<<( {_term(term.subject)} {_term(term.predicate)} {_term(term.object)} )>>"
+    return str(term)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
 from server import negotiation, security, writes
@@ -22,6 +23,12 @@ QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 FORM_TYPE = "application/x-www-form-urlencoded"
 INFERENCE_VALUES = ("none", "owlrl")
+GRAPH_PARAMETERS = (
+    "default-graph-uri",
+    "named-graph-uri",
+    "using-graph-uri",
+    "using-named-graph-uri",
+)
 
 
 def _single(values: list[str], name: str) -> str | None:
@@ -39,7 +46,7 @@ def _body_text() -> str:
 
 def read_request() -> tuple[str | None, str | None, object]:
     """(query, update, parameters) from any of the protocol's request shapes."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):  # HEAD: the same answer, without its body
         params = request.args
         if params.getlist("update"):
             raise APIError(400, "an update must be sent with POST, not GET")
@@ -65,6 +72,16 @@ def read_request() -> tuple[str | None, str | None, object]:
     )
 
 
+def check_graph_parameters(params) -> None:
+    """Refuse (400) a graph parameter that is not an absolute IRI (protocol 2.1.4 and 2.2.3)."""
+    for name in GRAPH_PARAMETERS:
+        for value in params.getlist(name):
+            try:
+                ox.NamedNode(value)
+            except ValueError as err:
+                raise APIError(400, f"{name} {value!r} is not an absolute IRI ({err})") from None
+
+
 def inference_of(params, default: str) -> str:
     value = (_single(params.getlist("inference"), "inference") or default).lower()
     if value not in INFERENCE_VALUES:
@@ -77,7 +94,9 @@ def inference_of(params, default: str) -> str:
 def sparql() -> Response:
     service = current_app.extensions["kg"]
     query, update, params = read_request()
+    check_graph_parameters(params)
     if update is not None:
+        check_nesting(update, "update")
         return writes.sparql_update(service, update, params)
     if query is None:
         from server.description import service_description
@@ -95,6 +114,7 @@ def sparql() -> Response:
             "none of the accepted types can carry SPARQL results; accept one of "
             + ", ".join(negotiation.RESULT_TYPES + negotiation.GRAPH_TYPES),
         )
+    check_nesting(query, "query")
     security.check_query(query, service.config.service_allow)
     query = security.redirect_services(query, service.config.service_redirects())
     inference = inference_of(params, service.config.default_inference)
@@ -146,3 +166,96 @@ def has_dataset_clause(query: str) -> bool:
 
 def _with_charset(media: str) -> str:
     return media if media.endswith("charset=utf-8") else f"{media}; charset=utf-8"
+
+
+# -- how deep a request nests -------------------------------------------------------------------
+# Oxigraph parses, optimises and evaluates a query recursively, on the stack of the thread that
+# runs it, and a stack overflow there is no exception: it kills the whole process (a segfault).
+# With the 8 MB stack of a thread, Oxigraph 0.5 falls over at 960 nested function calls, 850
+# nested FILTER EXISTS, 2,200 nested groups, 2,600 BINDs in a row, 6,600 UNIONs in a row, and (in
+# queries, updates and Turtle or N-Triples documents alike) 6,000 nested triple terms: a few KB of
+# text, far less than the body limit allows. ``nesting`` puts each of these at 1,900 or more, so
+# requests above MAX_NESTING are refused (400) before anything parses them; the deepest query of
+# queries/ measures 25.
+MAX_NESTING = 500
+
+# Strings and comments (skipped), IRIs, brackets, names and operators.
+_STRUCTURE = re.compile(
+    r"""
+      (?P<skip>"""
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r"""|\#[^\n\r]*|\^\^)
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<open><<|[{(\[])
+    | (?P<close>>>|[})\]])
+    | (?P<term>[?$]\w+|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)
+    | (?P<name>[^\W\d][\w.\-\u00b7]*(?::[\w.:%\\\-\u00b7]*)?|:[\w.:%\\\-\u00b7]*)
+    | (?P<operator>\|\||&&|[!<>]=|[|/^+*=<>!?-])
+    """,
+    re.DOTALL | re.VERBOSE,
+)
+# Keywords that put one more level over what follows when they come one after another.
+_CHAINING = frozenset(
+    ("UNION", "OPTIONAL", "MINUS", "BIND", "FILTER", "SERVICE", "GRAPH", "EXISTS", "NOT", "IN")
+)
+# Keywords whose block is data (INSERT DATA, DELETE DATA, VALUES): parsed without recursion.
+_DATA = frozenset(("DATA", "VALUES"))
+
+
+def nesting(text: str, *, operators: bool = True) -> int:
+    """An upper bound of how deep a parser and an evaluator of ``text`` recurse, in levels.
+
+    Each bracket ({ ( [ <<) is a level, and a function call's bracket two. Inside a bracket each
+    operator or chaining keyword, and each group after another, adds one more, since a row of
+    them makes a left-deep tree (``{a} UNION {b} UNION {c}`` is Union(Union(a, b), c)). Data
+    blocks (INSERT DATA, VALUES) count their brackets only, and so does the whole text with
+    ``operators=False`` (RDF documents).
+    """
+    levels = [[False, 0, 0, ""]]  # per open bracket: in data?, weight, deepest inside, bracket
+    data_next = False
+    previous = ""  # the kind of the token before
+
+    def close() -> None:
+        _, weight, deepest, bracket = levels.pop()
+        outer = levels[-1]
+        outer[2] = max(outer[2], 1 + weight + deepest)
+        if bracket == "{" and operators and not outer[0]:
+            outer[1] += 1
+
+    for match in _STRUCTURE.finditer(text):
+        kind, token = match.lastgroup, match.group()
+        if kind == "open":
+            data = levels[-1][0] or (data_next and token == "{")
+            call = token == "(" and previous in ("name", "iri") and operators and not data
+            levels.append([data, 1 if call else 0, 0, token])
+            data_next = data_next and token != "{"
+        elif kind == "close":
+            if len(levels) > 1:
+                close()
+        elif kind != "skip" and operators and not levels[-1][0]:
+            if kind == "operator" or (kind == "name" and token.upper() in _CHAINING):
+                levels[-1][1] += 1
+            elif kind == "name" and token.upper() in _DATA:
+                data_next = True
+        if kind != "skip":
+            previous = kind
+    while len(levels) > 1:  # unclosed brackets: the parser recursed as deep before it gave up
+        close()
+    return levels[0][1] + levels[0][2]
+
+
+def check_nesting(text: str, what: str, *, operators: bool = True) -> None:
+    """Refuse (400) a query, update or RDF document that nests deeper than MAX_NESTING."""
+    if len(text) * 2 <= MAX_NESTING:
+        return  # no character adds more than two levels
+    depth = nesting(text, operators=operators)
+    if depth > MAX_NESTING:
+        raise APIError(
+            400,
+            f"the {what} nests {depth} levels deep (brackets, and groups or operators in a row); "
+            f"the limit is {MAX_NESTING}: split it, or write long rows of UNION, BIND or "
+            "operators as VALUES or IN lists",
+        )
