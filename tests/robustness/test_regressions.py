@@ -1,0 +1,161 @@
+"""One test per hole the robustness tests found, named for it (the fix is in the server code).
+
+Requests nested deep enough to overflow the stack of the thread that parses or evaluates them
+killed the process (a segfault): a query worker (500 "the query worker stopped"), or under
+``kg serve`` the serving process itself; updates and Turtle uploads killed the web process.
+``server.protocol.check_nesting`` now refuses them with a 400. The uploads and updates are
+tested against ``kg serve`` (test_pathological.py): in-process, a regression would kill pytest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fuzzing import TOKEN, assert_known_answer
+
+from server.protocol import MAX_NESTING, nesting
+
+ROOT = Path(__file__).resolve().parents[2]
+UPDATE_TYPE = "application/sparql-update"
+QUERY_FILES = sorted((ROOT / "queries").glob("*.rq"))
+
+
+def rows(count: int, item: str, joiner: str = " ") -> str:
+    return joiner.join(item.format(i=i) for i in range(count))
+
+
+DEEP_QUERIES = {
+    "3,000 nested groups": "SELECT * WHERE " + "{ " * 3000 + "?s ?p ?o" + " }" * 3000,
+    "1,000 nested function calls": "SELECT * WHERE { ?s ?p ?o FILTER(" + "STR(" * 1000 + "?o"
+    + ")" * 1000 + ") }",
+    "5,000 nested brackets": "SELECT * WHERE { ?s ?p ?o FILTER(" + "(" * 5000 + "?o"
+    + ")" * 5000 + ") }",
+    "5,000 BINDs in a row": "SELECT * WHERE { " + rows(5000, "BIND({i} AS ?v{i})") + " }",
+    "5,000 MINUSes in a row": "SELECT * WHERE { ?s ?p ?o " + rows(5000, "MINUS {{ ?s ?p ?o }}")
+    + " }",
+    "1,000 nested FILTER EXISTS": "SELECT * WHERE { ?s ?p ?o "
+    + "FILTER EXISTS { ?s ?p ?o " * 1000 + "}" * 1000 + " }",
+    "50,000 nested triple terms": "SELECT * WHERE { ?s ?p " + "<<( <urn:s> <urn:p> " * 50_000
+    + "<urn:o>" + " )>>" * 50_000 + " }",
+    "50,000 UNIONs in a row": "SELECT * WHERE { " + rows(50_000, "{{ ?s ?p ?o }}", " UNION ")
+    + " }",
+    "50,000 || in a row": "SELECT * WHERE { ?s ?p ?o FILTER(" + rows(50_000, "?o", " || ")
+    + ") }",
+    "50,000 steps of a path": "SELECT * WHERE { ?s " + rows(50_000, "<urn:p>", "/") + " ?o }",
+    "unclosed: 10,000 opening braces": "SELECT * WHERE " + "{" * 10_000,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("query", DEEP_QUERIES.values(), ids=DEEP_QUERIES.keys())
+def test_a_query_nested_past_the_stack_is_refused_not_a_dead_worker(fuzz_client, query):
+    # by GET: the fuzzed app's body limit (100 kB) would refuse the longest of them first
+    response = fuzz_client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400, response.data[:300]
+    assert b"levels deep" in response.data and str(MAX_NESTING).encode() in response.data
+    assert_known_answer(fuzz_client)
+
+
+def test_every_competency_query_is_far_below_the_nesting_limit():
+    assert len(QUERY_FILES) == 20
+    depths = {path.name: nesting(path.read_text(encoding="utf-8")) for path in QUERY_FILES}
+    assert max(depths.values()) < MAX_NESTING / 10, depths
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ("SELECT ?s WHERE { ?s ?p ?o }", 2),  # the group, and the group as an element
+        ("SELECT ?s WHERE { { ?s ?p ?o } UNION { ?s ?p ?o } UNION { ?s ?p ?o } }", 8),
+        ('SELECT ?s WHERE { ?s ?p "{{{{((((" } # }}}}', 2),
+        ("SELECT ?s WHERE { ?s ?p <urn:a(b> }", 2),
+        ("SELECT ?s WHERE { ?s ?p ?o FILTER(?o + 1 + 1) }", 7),  # FILTER( is a call: 2
+        ("SELECT ?s WHERE { ?s ?p ?o FILTER(?o+1+1) }", 7),
+        ("SELECT ?s WHERE { ?s ?p ?o FILTER(STR(STR(?o))) }", 9),
+        ("SELECT ?s WHERE {{{", 6),
+    ],
+)
+def test_nesting_counts_brackets_and_rows_of_operators(text, depth):
+    assert nesting(text) == depth
+
+
+def test_data_blocks_count_their_brackets_only():
+    numbers = rows(10_000, "-{i}")
+    assert nesting(f"INSERT DATA {{ <urn:s> <urn:p> {', '.join(numbers.split())} }}") == 2
+    assert nesting(f"SELECT ?x WHERE {{ VALUES ?x {{ {numbers} }} }}") == 4
+    assert nesting("<urn:s> <urn:p> " + "(" * 600 + ")" * 600 + " .", operators=False) == 600
+
+
+# -- graph parameters that are no IRIs: a 500 ("internal error in query worker: ValueError") -------
+@pytest.mark.parametrize("name", ["default-graph-uri", "named-graph-uri"])
+@pytest.mark.parametrize("value", ["json", "", "http://ex ample.org/", "<urn:x>"])
+def test_a_dataset_parameter_that_is_no_iri_is_refused(fuzz_client, name, value):
+    response = fuzz_client.get("/sparql", query_string={"query": "ASK {}", name: value})
+    assert response.status_code == 400, response.data[:300]
+    assert name.encode() in response.data and b"not an absolute IRI" in response.data
+
+
+@pytest.mark.parametrize("name", ["using-graph-uri", "using-named-graph-uri"])
+def test_an_update_dataset_parameter_that_is_no_iri_is_refused(fuzz_client, name):
+    response = fuzz_client.post(
+        f"/sparql?{name}=json",
+        data="INSERT { <urn:a> <urn:b> ?o } WHERE { ?s ?p ?o } ",
+        headers={"Content-Type": UPDATE_TYPE, "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert response.status_code == 400, response.data[:300]
+    assert name.encode() in response.data and b"not an absolute IRI" in response.data
+
+
+# -- a Graph Store upload holding a triple term: a 500 (its INSERT DATA lost the <<( )>>) ----------
+def test_an_upload_with_a_triple_term_is_stored_and_read_back(fuzz_client):
+    graph = "http://example.org/robustness/triple-terms"
+    body = "<urn:x> <urn:says> <<( <urn:a> <urn:b> <urn:c> )>> ."
+    response = fuzz_client.put(
+        "/graph-store",
+        query_string={"graph": graph},
+        data=body,
+        headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert response.status_code in (201, 204), response.data[:300]
+    ask = f"ASK {{ GRAPH <{graph}> {{ <urn:x> <urn:says> <<( <urn:a> <urn:b> <urn:c> )>> }} }}"
+    response = fuzz_client.get(
+        "/sparql", query_string={"query": ask}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200 and b'"boolean":true' in response.data
+
+
+# -- RDF/XML nested deep: parsed in time that grows with the square of the depth -----------------
+def test_an_rdfxml_upload_nested_past_the_limit_is_refused_at_once(fuzz_client):
+    depth = MAX_NESTING + 100
+    body = (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:f="urn:f:">'
+        '<rdf:Description rdf:about="urn:a">'
+        + "<f:p><rdf:Description>" * depth
+        + "</rdf:Description></f:p>" * depth
+        + "</rdf:Description></rdf:RDF>"
+    )
+    response = fuzz_client.put(
+        "/graph-store",
+        query_string={"graph": "http://example.org/robustness/deep-xml"},
+        data=body,
+        headers={"Content-Type": "application/rdf+xml", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert response.status_code == 400, response.data[:300]
+    assert f"nests {2 * depth + 2} elements deep".encode() in response.data
+
+
+# -- HEAD /sparql: a 415 ("unsupported content type 'none'") instead of GET's answer ------------
+def test_head_of_a_query_answers_as_get_does(fuzz_client):
+    get = fuzz_client.get("/sparql", query_string={"query": "ASK {}"})
+    head = fuzz_client.head("/sparql", query_string={"query": "ASK {}"})
+    assert head.status_code == get.status_code == 200
+    assert head.headers["Content-Type"] == get.headers["Content-Type"] and head.data == b""
+
+
+# -- a page for an identifier that is no IRI: 400 "SPARQL syntax error: error at 9:33 ..." ---------
+@pytest.mark.parametrize("path", ["/id/%25zz", "/id/a%23b%23c", "/source/%25", "/quantity/%7F"])
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+def test_a_page_for_an_identifier_that_is_no_iri_is_not_found(fuzz_client, path, accept):
+    response = fuzz_client.get(path, headers={"Accept": accept})
+    assert response.status_code == 404, response.data[-300:]
+    assert b"syntax error" not in response.data
