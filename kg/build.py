@@ -209,15 +209,23 @@ def check_aliases(registry: Registry, records: list[SourceRecord]) -> None:
                 )
 
 
+def add_loader_entities(
+    registry: Registry, records: list[SourceRecord], loaders: Mapping[str, Loader]
+) -> Registry:
+    """The registry with the entities the loaders declare (as the build sees it)."""
+    for record in records:
+        for decl in loaders[record.loader](record, registry).entities:
+            registry.add(decl)
+    return registry
+
+
 def check_annotation_file(project: Project, path: Path, loaders: Mapping[str, Loader]) -> int:
     """Check one annotation file in the context of the whole project; returns its fact count."""
     _, vocab, registry, records = read_inputs(project)
     by_id = {r.id: r for r in records}
     if path.stem not in by_id:
         raise UsageError(f"{path}: file name must be a source id ({', '.join(sorted(by_id))})")
-    for record in records:
-        for decl in loaders[record.loader](record, registry).entities:
-            registry.add(decl)
+    add_loader_entities(registry, records, loaders)
     statements = read_annotations(
         path, source=path.stem, text=by_id[path.stem].text, vocab=vocab, display=str(path)
     )

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.build import FACTS_FILE, LINK_TABLE, Project, read_inputs
+from kg.build import FACTS_FILE, LINK_TABLE, Project, add_loader_entities, read_inputs
 from kg.errors import UsageError
 from kg.registry import Registry
 from kg.wikidata.client import API_URL, SPARQL_URL, ClientConfig, WikidataClient, WikidataError
@@ -61,10 +61,7 @@ def client_config(project: Project, options: LinkOptions) -> ClientConfig:
 def full_registry(project: Project, loaders) -> tuple:
     """The ontology and the registry with the entities the loaders add (as the build sees it)."""
     ontology, _, registry, records = read_inputs(project)
-    for record in records:
-        for decl in loaders[record.loader](record, registry).entities:
-            registry.add(decl)
-    return ontology, registry
+    return ontology, add_loader_entities(registry, records, loaders)
 
 
 def run(project: Project, loaders, options: LinkOptions, out=None, err=None) -> int:

@@ -10,23 +10,17 @@ and afterwards the server is alive, answers right, and no process of it died of 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from fuzzing import GRAVES, RES, SIKG
+from kg_process import KgServe
 
-ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 3.0
 MAX_RESULT_BYTES = 5_000_000
 CHEAP_WITHIN = 2.0
@@ -87,12 +81,6 @@ CASES = (
 )  # fmt: skip
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def call(url: str, body: bytes | None = None, headers: dict | None = None, method=None):
     """(status, body) of one request; a connection the server dropped is status 0."""
     request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
@@ -107,13 +95,15 @@ def call(url: str, body: bytes | None = None, headers: dict | None = None, metho
 
 
 class Server:
-    def __init__(self, process: subprocess.Popen, port: int, logs: Path) -> None:
-        self.process = process
-        self.base = f"http://127.0.0.1:{port}"
-        self.logs = logs
+    """A running ``kg serve`` (``kg_process.KgServe``) seen by these tests."""
+
+    def __init__(self, served: KgServe) -> None:
+        self.served = served
+        self.process = served.process
+        self.base = f"http://127.0.0.1:{served.port}"
 
     def stderr(self) -> str:
-        return (self.logs / "stderr.txt").read_text(errors="replace")
+        return self.served.stderr()
 
     def cheap(self) -> tuple[float, bool]:
         """(seconds, right answer?) of the known query."""
@@ -145,34 +135,21 @@ class Server:
 @pytest.fixture(scope="module")
 def server(build_dir, tmp_path_factory):
     """``kg serve`` on a free port of 127.0.0.1 (2 processes, 3 s limit); stopped afterwards."""
-    port = free_port()
-    logs = tmp_path_factory.mktemp("pathological-logs")
-    store = tmp_path_factory.mktemp("pathological-store")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    env["KG_UPDATE_TOKEN"] = TOKEN
-    env["KG_MAX_RESULT_BYTES"] = str(MAX_RESULT_BYTES)
-    command = [
-        sys.executable, "-m", "kg.cli", "serve",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--out", str(build_dir), "--store", str(store),
-        "--no-infer", "--workers", "2", "--timeout", str(TIMEOUT), "--quiet",
-    ]  # fmt: skip
-    with open(logs / "stdout.txt", "wb") as out, open(logs / "stderr.txt", "wb") as err:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True
-        )
-    running = Server(process, port, logs)
+    served = KgServe(
+        build_dir,
+        tmp_path_factory.mktemp("pathological-store"),
+        tmp_path_factory.mktemp("pathological-logs"),
+        token=TOKEN,
+        timeout=TIMEOUT,
+        env={"KG_MAX_RESULT_BYTES": str(MAX_RESULT_BYTES)},
+    )
+    served.start()
     try:
+        running = Server(served)
         running.wait_until_steady()
         yield running
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)  # the session started above, only
-                process.wait(timeout=10)
+        served.stop()
 
 
 def run_with_cheap_queries(server: Server, content_type: str, body: str):
