@@ -115,8 +115,9 @@ def sparql() -> Response:
             + ", ".join(negotiation.RESULT_TYPES + negotiation.GRAPH_TYPES),
         )
     check_nesting(query, "query")
-    security.check_query(query, service.config.service_allow)
-    query = security.redirect_services(query, service.config.service_redirects())
+    guard = security.query_guard(
+        query, service.config.service_allow, service.config.service_redirects()
+    )
     inference = inference_of(params, service.config.default_inference)
     if inference == "owlrl" and not service.has_inference():
         raise APIError(400, "inference=owlrl is not available: this dataset has no inferred graph")
@@ -138,6 +139,7 @@ def sparql() -> Response:
         result_formats=result_types,
         graph_formats=graph_types,
         query_dataset=query_dataset,
+        guard=guard,
     )
     if status == "ok":
         media, body = rest

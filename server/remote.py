@@ -49,6 +49,7 @@ import pyoxigraph as ox
 from flask import Blueprint, request
 
 from kg.push import Remote, RemoteError, ResponseTooLargeError
+from server import security
 from server.errors import APIError
 from server.service import INFERRED_GRAPH
 from server.settings import ServerConfig
@@ -201,8 +202,14 @@ class RemoteService:
         graph_formats: list[str],
         base_iri: str | None = None,
         query_dataset: bool = False,
+        guard: dict | None = None,
     ) -> tuple:
         """("ok", media type, body) or ("error", status, message), as ``Service.run_query``."""
+        if guard is not None:
+            status, *rest = security.guarded_query(query, guard)
+            if status != "ok":
+                return (status, *rest)
+            query = rest[0]
         form = query_form(query)
         accept = NTRIPLES if form in GRAPH_FORMS else RESULTS_JSON
         if form is not None and not (graph_formats if form in GRAPH_FORMS else result_formats):

@@ -14,6 +14,8 @@ Before a query or update runs, its SERVICE and LOAD targets are read from the pa
 * LOAD is refused, whatever its target.
 * A request the checker cannot parse is refused (400) when it could hold SERVICE or LOAD: a
   request we cannot read is not sent anywhere.
+* A query's check runs where the query runs, inside its time limit (``query_guard`` says what to
+  check, ``guarded_query`` checks it); an update's runs before the write, after its token.
 
 The parser is rdflib's, so it must read the text as Oxigraph reads it. Two differences matter and
 are removed before rdflib sees the text (``oxigraph_view``): rdflib expands ``\\uXXXX`` escapes
@@ -33,7 +35,7 @@ import socket
 import threading
 from functools import lru_cache
 
-from pyparsing import ParseBaseException, ParseResults
+from pyparsing import Optional, ParseBaseException, ParseResults, Suppress, ZeroOrMore
 from rdflib.plugins.sparql import parser as rdflib_parser
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import Comp, CompValue
@@ -145,8 +147,72 @@ _RDFLIB_PARSER_LOCK = threading.RLock()
 _serialise_rdflib_sparql_parsing()
 
 
+def _iterate_rdflib_sparql_lists() -> None:
+    """Parse rdflib's three recursive list rules with loops (same language, same results).
+
+    rdflib's grammar reads ``TriplesBlock`` (the triple patterns of a group), ``ConstructTriples``
+    (a CONSTRUCT template) and ``Update`` (operations joined by ';') by recursion, about 20
+    Python frames per item, so a group of some 50 triple patterns passed Python's recursion limit
+    and a query naming Wikidata's service (or just containing the word "download") was refused
+    as unreadable. rdflib itself made ``TriplesTemplate`` a loop for the same reason; these are
+    rewritten the same way, as ``item ('.' item)* '.'?`` and ``Prologue (Update1 (';' Prologue
+    Update1)* (';' Prologue)?)?``, which accept exactly the texts the recursive rules accept and
+    collect the same named results. tests/server/test_security_parsing.py compares both forms
+    on every query and update of the W3C suites.
+    """
+    grammar = rdflib_parser
+    if getattr(grammar.TriplesBlock, "_sikg_iterative", False):
+        return
+
+    def listed(name, item):
+        return (
+            grammar.ParamList(name, item)
+            + ZeroOrMore(Suppress(".") + grammar.ParamList(name, item))
+            + Optional(Suppress("."))
+        )
+
+    prologue = grammar.ParamList("prologue", grammar.Prologue)
+    request = grammar.ParamList("request", grammar.Update1)
+    loops = {
+        "TriplesBlock": listed("triples", grammar.TriplesSameSubjectPath),
+        "ConstructTriples": listed("template", grammar.TriplesSameSubject),
+        "Update": prologue
+        + Optional(request + ZeroOrMore(";" + prologue + request) + Optional(";" + prologue)),
+    }
+    for name, loop in loops.items():
+        rule = getattr(grammar, name)
+        rule.sikg_recursive = rule.expr  # kept for the test that compares the two forms
+        rule <<= loop
+    grammar.TriplesBlock._sikg_iterative = True
+
+
+_iterate_rdflib_sparql_lists()
+
+
 def _may_reach_out(text: str) -> bool:
     return bool(_REMOTE_WORDS.search(text) or _REMOTE_WORDS.search(oxigraph_view(text)))
+
+
+def query_guard(query: str, allowed: tuple[str, ...], redirects: dict[str, str]) -> dict | None:
+    """What must be checked before ``query`` runs, or None when it cannot name a remote target.
+
+    The check itself (``guarded_query``) runs where the query runs, inside its time limit:
+    rdflib parses a long text slowly (about 9 s for 300 KB), and a check outside the limit was
+    CPU anyone could take without one.
+    """
+    if not _may_reach_out(query):
+        return None
+    return {"allow": tuple(allowed), "redirects": dict(redirects)}
+
+
+def guarded_query(query: str, guard: dict) -> tuple:
+    """("ok", the query to run) after the SERVICE check and redirects; or ("error", status,
+    message) when the query is refused."""
+    try:
+        check_query(query, guard["allow"])
+    except APIError as err:
+        return ("error", err.status, err.message)
+    return ("ok", redirect_services(query, guard["redirects"]))
 
 
 def _parse(text: str, parse, what: str):

@@ -105,8 +105,12 @@ class Service:
         graph_formats: list[str],
         base_iri: str | None = None,
         query_dataset: bool = False,
+        guard: dict | None = None,
     ) -> tuple:
-        """Run a query in a worker; ``query_dataset`` keeps the query's own FROM / FROM NAMED."""
+        """Run a query in a worker; ``query_dataset`` keeps the query's own FROM / FROM NAMED.
+
+        ``guard`` (``security.query_guard``) is checked in the worker, inside the time limit.
+        """
         job = {
             "snapshot": self.store.snapshot().path,
             "query": query,
@@ -117,6 +121,7 @@ class Service:
             "max_bytes": self.config.max_result_bytes,
             "base_iri": base_iri,
             "query_dataset": query_dataset,
+            "guard": guard,
         }
         return self.pool.run(job)
 

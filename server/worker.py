@@ -1,8 +1,9 @@
 """The query worker: runs in its own process, opens snapshots read-only, answers one job at a time.
 
-Kept free of Flask and rdflib so a worker starts fast. A job names the snapshot to read, the query,
-the dataset to query (union default graph, or the graphs the request named), the acceptable
-formats in order of preference, and the byte limit of the answer.
+Kept free of Flask and rdflib so a worker starts fast (a query that names SERVICE or LOAD brings
+in ``server.security``, whose check runs here, inside the query's time limit). A job names the
+snapshot to read, the query, the dataset to query (union default graph, or the graphs the request
+named), the acceptable formats in order of preference, and the byte limit of the answer.
 """
 
 from __future__ import annotations
@@ -85,6 +86,14 @@ def run_job(job: dict, open_store) -> tuple:
 
     ``open_store(path)`` gives the read-only store of the job's snapshot.
     """
+    query = job["query"]
+    if job.get("guard") is not None:
+        from server.security import guarded_query  # rdflib: only for queries that need it
+
+        status, *rest = guarded_query(query, job["guard"])
+        if status != "ok":
+            return (status, *rest)
+        query = rest[0]
     store = open_store(job["snapshot"])
     kwargs: dict = {"base_iri": job.get("base_iri")}
     if job.get("query_dataset"):
@@ -96,7 +105,7 @@ def run_job(job: dict, open_store) -> tuple:
     if job.get("named_graphs") is not None and not job.get("query_dataset"):
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job["named_graphs"]]
     try:
-        result = _query(store, job["query"], kwargs)
+        result = _query(store, query, kwargs)
     except SyntaxError as err:
         return ("error", 400, f"SPARQL syntax error: {err}")
     except ValueError as err:
@@ -150,6 +159,9 @@ def serve(connection) -> None:
             return
         try:
             answer = run_job(job, open_store)
-        except Exception as err:  # noqa: BLE001 - reported to the parent, logged there
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as err:  # noqa: BLE001 - reported to the parent, logged there
+            # (BaseException: a panic in Oxigraph reaches Python as pyo3's PanicException)
             answer = ("error", 500, f"internal error in query worker: {type(err).__name__}")
         connection.send(answer)

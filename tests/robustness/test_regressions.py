@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fuzzing import TOKEN, assert_known_answer
+from fuzzing import GRAVES, RES, TOKEN, assert_known_answer
 
 from server.protocol import MAX_NESTING, nesting
 
@@ -159,3 +159,51 @@ def test_a_page_for_an_identifier_that_is_no_iri_is_not_found(fuzz_client, path,
     response = fuzz_client.get(path, headers={"Accept": accept})
     assert response.status_code == 404, response.data[-300:]
     assert b"syntax error" not in response.data
+
+
+# -- the SERVICE and LOAD guard (server/security.py) ----------------------------------------------
+# It parses, with rdflib, any request whose text holds "service" or "load" (also "download" or
+# "services": the keywords need no space around them). rdflib's grammar read the triple patterns
+# of a group, a CONSTRUCT template and the operations of an update by recursion, so some 50
+# patterns passed Python's recursion limit and the request was refused as unreadable (400); and
+# the parse ran in the web thread, outside the time limit (9 s of CPU for 300 KB, free to anyone).
+
+
+def test_a_long_group_with_the_word_download_in_it_is_answered(fuzz_client):
+    pattern = GRAVES[GRAVES.index("{") + 1 : GRAVES.index("}")]
+    query = GRAVES.replace("}", f'. {" . ".join([pattern] * 120)} FILTER(?c != "download") }}')
+    response = fuzz_client.post(
+        "/sparql",
+        data=query,
+        headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"},
+    )
+    assert response.status_code == 200, response.data[:300]
+    assert response.data.decode().split() == ["c", f"{RES}william-s-graves"]
+
+
+def test_an_update_of_many_operations_mentioning_load_is_applied(fuzz_client):
+    subject = "<http://example.org/robustness/loaded>"
+    operations = rows(
+        150, f"INSERT DATA {{{{ {subject} <http://example.org/note> 'loaded {{i}}' }}}}", " ;\n"
+    )
+    response = fuzz_client.post(
+        "/sparql",
+        data=operations.encode(),
+        headers={"Content-Type": UPDATE_TYPE, "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert response.status_code == 204, response.data[:300]
+    count = fuzz_client.get(
+        "/sparql",
+        query_string={"query": f"SELECT (COUNT(*) AS ?n) {{ {subject} ?p ?o }}"},
+        headers={"Accept": "text/csv"},
+    )
+    assert count.data.decode().split() == ["n", "150"]
+
+
+def test_checking_a_huge_query_for_service_calls_counts_against_its_time_limit(fuzz_client):
+    values = rows(30_000, '(<urn:robustness:{i}> "a service {i}")')
+    query = f"SELECT * WHERE {{ VALUES (?x ?label) {{ {values} }} }} LIMIT 1"
+    response = fuzz_client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 503, response.data[:300]
+    assert b"time limit" in response.data
+    assert_known_answer(fuzz_client)

@@ -1,0 +1,152 @@
+"""The SERVICE and LOAD guard reads long requests, and reads them as rdflib's own grammar does.
+
+``server.security`` parses with rdflib's grammar after rewriting its three recursive list rules
+as loops. The loops must accept exactly what the recursive rules accept and give the same parse,
+so every query and update of the W3C suites (and of ``queries/``) is parsed both ways and compared.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+from rdflib.plugins.sparql import parser as grammar
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+from server import security
+from server.errors import APIError
+
+ROOT = Path(__file__).resolve().parents[2]
+SUITE_DIR = Path(os.environ.get("KG_W3C_SPARQL11_DIR", ROOT.parent / "shared" / "w3c-sparql11"))
+LOOPED = ("TriplesBlock", "ConstructTriples", "Update")
+WIKIDATA = ("https://query.wikidata.org/sparql",)
+_BNODE = re.compile(r"BNode\('[^']*'\)")
+
+
+@contextlib.contextmanager
+def recursive_grammar():
+    """rdflib's grammar as it ships (recursive list rules), for the length of the block."""
+    loops = {name: getattr(grammar, name).expr for name in LOOPED}
+    try:
+        for name in LOOPED:
+            rule = getattr(grammar, name)
+            rule.expr = rule.sikg_recursive
+        yield
+    finally:
+        for name, loop in loops.items():
+            getattr(grammar, name).expr = loop
+
+
+def _outcome(parse, text: str) -> str:
+    """The parse as text, with blank nodes numbered (rdflib names them at random)."""
+    try:
+        shown = repr(parse(text))
+    except Exception as err:  # noqa: BLE001 - the kind of failure is what is compared
+        return f"fails: {type(err).__name__}"
+    numbers: dict[str, str] = {}
+    return _BNODE.sub(lambda m: numbers.setdefault(m.group(0), f"_:b{len(numbers)}"), shown)
+
+
+def _texts() -> list[Path]:
+    files = sorted(SUITE_DIR.rglob("*.rq")) + sorted(SUITE_DIR.rglob("*.ru"))
+    return files + sorted((ROOT / "queries").glob("*.rq"))
+
+
+def test_the_looped_grammar_parses_every_suite_text_as_rdflib_does():
+    files = _texts()
+    if len(files) < 400:
+        pytest.skip(f"the W3C suites are not at {SUITE_DIR} (set KG_W3C_SPARQL11_DIR)")
+    differing, compared = [], 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        parse = parseUpdate if path.suffix == ".ru" else parseQuery
+        with recursive_grammar():
+            shipped = _outcome(parse, text)
+        if "RecursionError" in shipped:
+            continue
+        compared += 1
+        if _outcome(parse, text) != shipped:
+            differing.append(path.relative_to(path.parents[1]))
+    assert compared > 400
+    assert differing == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * { ?s ?p ?o . }",
+        "SELECT * { ?s ?p ?o . ?a ?b ?c }",
+        "SELECT * { ?s ?p ?o . . ?a ?b ?c }",
+        "SELECT * { . }",
+        "SELECT * { ?s ?p ?o ?a ?b ?c }",
+        "SELECT * { ?s ?p ?o . FILTER(?o) . ?a ?b ?c . }",
+        "CONSTRUCT { ?s ?p ?o . ?o ?p ?s . } WHERE { ?s ?p ?o }",
+        "CONSTRUCT { ?s ?p ?o .. } WHERE { ?s ?p ?o }",
+        "CONSTRUCT { . } WHERE { ?s ?p ?o }",
+    ],
+)
+def test_edge_cases_of_the_query_lists_parse_alike(text):
+    with recursive_grammar():
+        shipped = _outcome(parseQuery, text)
+    assert _outcome(parseQuery, text) == shipped
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "CLEAR ALL ;",
+        "CLEAR ALL ; PREFIX ex: <http://ex/>",
+        "CLEAR ALL ; ; CLEAR ALL",
+        "PREFIX a: <http://a/> CLEAR ALL ; PREFIX b: <http://b/> DROP ALL ; CLEAR DEFAULT",
+        "CLEAR ALL CLEAR ALL",
+        ";",
+    ],
+)
+def test_edge_cases_of_the_update_list_parse_alike(text):
+    with recursive_grammar():
+        shipped = _outcome(parseUpdate, text)
+    assert _outcome(parseUpdate, text) == shipped
+
+
+def _long_group(patterns: int) -> str:
+    triples = " .\n".join(f"?s <http://example.org/p{i}> ?o{i}" for i in range(patterns))
+    return f'SELECT * WHERE {{ {triples} FILTER(?o0 != "download the services") }}'
+
+
+def test_a_long_query_naming_the_service_words_is_checked_not_refused():
+    # 400 triple patterns: the shipped grammar passed the recursion limit at about 50.
+    security.check_query(_long_group(400), WIKIDATA)
+
+
+def test_a_long_query_calling_an_allowed_service_passes_and_a_local_one_is_refused():
+    allowed = _long_group(400).replace(
+        "FILTER", "SERVICE <https://query.wikidata.org/sparql> { ?x ?y ?z } FILTER"
+    )
+    security.check_query(allowed, WIKIDATA)
+    local = allowed.replace("https://query.wikidata.org/sparql", "http://127.0.0.1:8080/")
+    with pytest.raises(APIError) as refused:
+        security.check_query(local, WIKIDATA)
+    assert refused.value.status == 403
+    assert "127.0.0.1 is a loopback address" in refused.value.message
+
+
+def test_a_long_update_chain_is_checked_and_a_load_at_its_end_is_refused():
+    chain = " ;\n".join(
+        f"INSERT DATA {{ <http://example.org/s{i}> <http://example.org/note> 'loaded' }}"
+        for i in range(300)
+    )
+    security.check_update(chain, WIKIDATA)
+    with pytest.raises(APIError) as refused:
+        security.check_update(chain + " ; LOAD <file:///etc/passwd>", WIKIDATA)
+    assert refused.value.status == 403 and "LOAD <file:///etc/passwd>" in refused.value.message
+
+
+def test_a_long_construct_template_is_checked():
+    template = " . ".join(f"?s <http://example.org/p{i}> ?o" for i in range(300))
+    security.check_query(
+        f"CONSTRUCT {{ {template} }} WHERE {{ ?s ?p ?o FILTER(?o = 'load') }}", WIKIDATA
+    )
