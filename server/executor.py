@@ -132,7 +132,12 @@ class InlineRunner:
                 return
             try:
                 box.append(worker.run_job(job, self._open_store))
-            except Exception as err:  # noqa: BLE001 - answered as a 500, logged here
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as err:  # noqa: BLE001 - answered as a 500, logged here
+                # BaseException: a panic in Oxigraph's Rust code reaches Python as pyo3's
+                # PanicException, which is no Exception; missed, it left the client waiting for
+                # the time limit and then blamed the query with a 503.
                 log.exception("query failed")
                 box.append(
                     ("error", 500, f"internal error running the query: {type(err).__name__}")

@@ -275,7 +275,7 @@ class Writer:
             self._validate(checker, primary, delta)
         try:
             primary.update(text)
-        except _APPLY_ERRORS as err:
+        except (SyntaxError, *_APPLY_ERRORS) as err:
             raise APIError(400, f"the write failed: {err}") from None
 
     def _validate(self, checker, primary: ox.Store, delta: Delta) -> None:

@@ -66,3 +66,23 @@ def test_a_write_is_seen_by_the_next_query_despite_the_cached_snapshot(apps):
     )
     assert response.status_code == 204
     assert asked() is True
+
+
+class _Panic(BaseException):
+    """Stands for pyo3's PanicException (a Rust panic in Oxigraph): no Exception subclass."""
+
+
+def test_a_panic_in_the_engine_is_a_500_not_a_timeout():
+    from server.executor import InlineRunner
+
+    def panicking_store(_path):
+        raise _Panic("called `Option::unwrap()` on a `None` value")
+
+    runaways = []
+    runner = InlineRunner(5.0, panicking_store, on_runaway=lambda: runaways.append(1), threads=1)
+    try:
+        answer = runner.run({"snapshot": "unused", "query": "ASK {}"})
+    finally:
+        runner.close()
+    assert answer == ("error", 500, "internal error running the query: _Panic")
+    assert runaways == []  # the process is not blamed for a runaway query
