@@ -54,6 +54,33 @@ def union(dataset: Dataset, exclude: set[URIRef] = frozenset()) -> Graph:
     return graph
 
 
+def _graphs_in_order(data: Dataset, names: list[URIRef], serializer: str, base: str) -> bytes:
+    """The named graphs serialised one by one, in the order of ``names``, under one prologue.
+
+    rdflib writes a dataset's graphs in the order of a set of their names, which changes from
+    one process to the next (string hashing is seeded per process), so the same build gave files
+    with the same lines in another order.
+    """
+    prologue: list[str] = []
+    blocks: list[str] = []
+    for name in names:
+        single = _bound(Dataset(), base)
+        target = single.graph(name)
+        for triple in sorted(set(data.graph(name))):
+            target.add(triple)
+        lines = single.serialize(format=serializer).splitlines()
+        start = 0
+        while start < len(lines) and (lines[start].startswith("@prefix") or not lines[start]):
+            if lines[start] and lines[start] not in prologue:
+                prologue.append(lines[start])
+            start += 1
+        blocks.append("\n".join(lines[start:]).strip("\n"))
+    if not blocks:
+        return b""
+    head = "\n".join(sorted(prologue)) + "\n\n" if prologue else ""
+    return (head + "\n\n".join(blocks) + "\n").encode("utf-8")
+
+
 def serialise(
     data: Dataset | Graph, fmt: str, base: str, exclude: set[URIRef] = frozenset()
 ) -> bytes:
@@ -62,17 +89,12 @@ def serialise(
     if quads:
         if not isinstance(data, Dataset):
             raise ValueError(f"{fmt} needs a dataset with named graphs")
-        out = _bound(Dataset(), base)
         names = sorted(
             c.identifier
             for c in data.graphs()
             if c.identifier not in exclude and len(c) and isinstance(c.identifier, URIRef)
         )
-        for name in names:
-            target = out.graph(name)
-            for triple in sorted(set(data.graph(name))):
-                target.add(triple)
-        text = out.serialize(format=serializer, encoding="utf-8")
+        text = _graphs_in_order(data, names, serializer, base)
     else:
         triples = union(data, exclude) if isinstance(data, Dataset) else data
         text = _sorted_graph(triples, base).serialize(format=serializer, encoding="utf-8")

@@ -161,3 +161,36 @@ def test_inference_goes_to_its_own_graph_and_adds_superclasses(built, inputs, pr
     assert not any(t in inferred for t in built.dataset.triples((None, None, None)))
     # the build runs it in a forked process while it validates: the same triples come back
     assert set(infer_in_background(registry_only, ontology, profile="owlrl")()) == set(inferred)
+
+
+_TRIG_IN_A_FRESH_PROCESS = """
+import sys
+from rdflib import Dataset, Literal, URIRef
+from kg.export import serialise
+data = Dataset()
+for i in range(12):
+    graph = data.graph(URIRef(f"https://example.org/graph/{i}"))
+    graph.add((URIRef(f"https://example.org/s{i}"), URIRef("https://example.org/p"), Literal(i)))
+sys.stdout.buffer.write(serialise(data, "trig", "https://example.org/"))
+"""
+
+
+def test_trig_is_byte_identical_from_one_process_to_the_next():
+    # rdflib orders graphs by a set of their names, and string hashing is seeded per process
+    import os
+    import subprocess
+    import sys
+
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", _TRIG_IN_A_FRESH_PROCESS],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(outputs) == 1
+    back = Dataset()
+    back.parse(data=outputs.pop(), format="trig")
+    assert len([g for g in back.graphs() if len(g)]) == 12
