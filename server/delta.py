@@ -114,6 +114,22 @@ class Operation:
     def has_dataset_clause(self) -> bool:
         return self.with_iri is not None or bool(self.using)
 
+    def where_query(
+        self, text: str, using=(), using_named=(), projection: str = "*"
+    ) -> tuple[str, list[ox.NamedNode] | None]:
+        """The WHERE clause as a SELECT over the operation's dataset, and the default graph to
+        query it with (the WITH graph; None for the store's default graph or the FROMs)."""
+        from_clauses = [f"FROM {iri}" for named, iri in self.using if not named]
+        from_clauses += [f"FROM NAMED {iri}" for named, iri in self.using if named]
+        from_clauses += [f"FROM {ox.NamedNode(iri)}" for iri in using]
+        from_clauses += [f"FROM NAMED {ox.NamedNode(iri)}" for iri in using_named]
+        default_graph = None
+        if self.with_iri is not None and not from_clauses:
+            default_graph = [_resolve(self.prologue, self.with_iri)]
+        where = text[slice(*self.where)]
+        query = f"{self.prologue}\nSELECT {projection} {' '.join(from_clauses)} WHERE {where}"
+        return query, default_graph
+
 
 @dataclass
 class Update:
@@ -465,14 +481,7 @@ class Evaluator:
         return _graph_operation(op, state)
 
     def _modify(self, text, op: Operation, state: State, using, using_named) -> Delta:
-        from_clauses = [f"FROM {iri}" for named, iri in op.using if not named]
-        from_clauses += [f"FROM NAMED {iri}" for named, iri in op.using if named]
-        from_clauses += [f"FROM {ox.NamedNode(iri)}" for iri in using]
-        from_clauses += [f"FROM NAMED {ox.NamedNode(iri)}" for iri in using_named]
-        default_graph = None
-        if op.with_iri is not None and not from_clauses:
-            default_graph = [_resolve(op.prologue, op.with_iri)]
-        query = f"{op.prologue}\nSELECT * {' '.join(from_clauses)} WHERE {text[slice(*op.where)]}"
+        query, default_graph = op.where_query(text, using, using_named)
         solutions = state.select(query, default_graph=default_graph)
         delete = _template(text, op, op.delete) if op.delete else []
         insert = _template(text, op, op.insert) if op.insert else []

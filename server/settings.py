@@ -35,6 +35,11 @@ SETTINGS: tuple[Setting, ...] = (
         "service, a mirror of it, or a local stand-in",
     ),
     Setting("validate_writes", True, "check every write against the SHACL shapes first"),
+    Setting(
+        "max_update_solutions",
+        250_000,
+        "most solutions the WHERE clause of one update operation may match (413 above)",
+    ),
     Setting("default_inference", "none", "inference when a request names none: none or owlrl"),
     Setting(
         "union_default_graph",
@@ -77,6 +82,7 @@ class ServerConfig:
     service_allow: tuple[str, ...] = ("https://query.wikidata.org/sparql",)
     wikidata_endpoint: str = "https://query.wikidata.org/sparql"
     validate_writes: bool = True
+    max_update_solutions: int = 250_000
     default_inference: str = "none"
     union_default_graph: bool = True
     remote_endpoint: str | None = None

@@ -6,6 +6,8 @@ does not count). One write, under the store's write lock:
 
 1. An update is parsed first: a syntax error is a 400 with Oxigraph's message and position
    (``security.check_update`` has already refused LOAD and SERVICE calls off the allow-list).
+   Before the write lock is taken, each WHERE clause is counted as a query, under the query time
+   limit and ``max_update_solutions`` (``check_where_clauses``): Oxigraph cannot stop an update.
 2. What it would change is worked out without changing anything (``server.delta``) and, with
    ``validate_writes`` on, the part of the graph it touches is validated against the SHACL shapes
    (``server.shapes_check`` says exactly which part). A violation refuses the whole write: 422 with
@@ -28,11 +30,11 @@ validated again, and a write that no longer applies or validates is moved to
 silently. A crash before the journal line is written loses only a write that was never
 acknowledged; a torn last line (a crash mid-append) is cut off on the next start.
 
-Limits: the WHERE clause of an update is evaluated twice, once to work out the delta and once when
-the update is applied, so functions that give a new value on each evaluation (RAND, UUID, STRUUID,
-NOW, BNODE) and SERVICE calls can give the applied write other values than the validated one (the
-shapes do not look at such values, so this matters only for a write built to exploit it). The
-journal grows with every write (no compaction yet).
+Limits: the WHERE clause of an update is evaluated three times (counted, then to work out the
+delta, then when the update is applied), so functions that give a new value on each evaluation
+(RAND, UUID, STRUUID, NOW, BNODE) and SERVICE calls can give the applied write other values than
+the validated one (the shapes do not look at such values, so this matters only for a write built
+to exploit it). The journal grows with every write (no compaction yet).
 """
 
 from __future__ import annotations
@@ -340,6 +342,7 @@ def sparql_update(service, update: str, params) -> Response:
     update = security.redirect_services(update, service.config.service_redirects())
     using = params.getlist("using-graph-uri")
     using_named = params.getlist("using-named-graph-uri")
+    check_where_clauses(service, update, using, using_named)
     writer = service.writer
     with service.store.writing() as primary:
         try:
@@ -348,6 +351,65 @@ def sparql_update(service, update: str, params) -> Response:
             return refusal(refused)
         writer.commit(primary, "SPARQL update", applied)
     return Response(status=204)
+
+
+WHERE_COUNT = "sikg_where_solutions"
+
+
+def check_where_clauses(service, text: str, using=(), using_named=()) -> None:
+    """Refuse an update whose WHERE clause passes the time limit or matches too many solutions.
+
+    Oxigraph cannot stop an update once it runs, and the write path holds the write lock while
+    it works the delta out (keeping every solution in memory) and applies it. So before the lock
+    is taken each WHERE clause is counted as a query, where queries run, under ``query_timeout``
+    (503 past it; under ``kg serve`` the process that ran it is then replaced) and
+    ``max_update_solutions`` (413). Each clause is counted against the data as it is before the
+    update, so a later operation that matches what an earlier one inserts is bounded only as far
+    as that data allows.
+    """
+    try:
+        plan = parse_update(text)
+    except (NotUnderstoodError, SyntaxError, ValueError):
+        return  # the write path reports it, or works the delta out on a copy
+    limit = service.config.max_update_solutions
+    for number, op in enumerate(plan.operations, start=1):
+        if not op.reads_store:
+            continue
+        try:
+            query, default_graph = op.where_query(
+                text, using, using_named, projection=f"(COUNT(*) AS ?{WHERE_COUNT})"
+            )
+        except (SyntaxError, ValueError, IndexError):
+            return
+        status, *rest = service.run_query(
+            query,
+            default_graphs=[g.value for g in default_graph] if default_graph else [""],
+            named_graphs=None,
+            result_formats=["text/csv"],
+            graph_formats=[],
+            query_dataset=bool(op.using or using or using_named),
+        )
+        which = (
+            f"the WHERE clause of operation {number}"
+            if len(plan.operations) > 1
+            else ("the WHERE clause of the update")
+        )
+        if status == "error" and rest[0] == 503:
+            raise APIError(
+                503,
+                f"{which} passed the time limit of {service.config.query_timeout:g} s "
+                "(query_timeout) while its solutions were counted; nothing was applied",
+            )
+        if status != "ok":
+            continue  # not countable as a query: the write path reports what is wrong
+        lines = rest[1].decode("utf-8").split()
+        count = int(lines[1]) if len(lines) > 1 and lines[1].isdigit() else 0
+        if count > limit:
+            raise APIError(
+                413,
+                f"{which} matches {count:,} solutions, more than the {limit:,} one update "
+                "operation may work on (max_update_solutions); nothing was applied",
+            )
 
 
 def refusal(refused: WriteRefusedError) -> Response:

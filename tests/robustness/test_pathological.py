@@ -1,5 +1,5 @@
-"""Pathological queries against ``kg serve`` (gunicorn, 2 processes, a 3 s time limit, 5 MB
-result limit), each while cheap queries keep coming.
+"""Pathological queries and updates against ``kg serve`` (gunicorn, 2 processes, a 3 s time
+limit, 5 MB result limit), each while cheap queries keep coming.
 
 Each pathological request must end by a limit with a clear error (503 naming query_timeout, 413
 naming max_result_bytes, 400 for what is refused before it runs) or with the right answer within
@@ -70,6 +70,12 @@ CASES = (
      {400: "nests"}),
     ("2,000 UNIONs in a row", QUERY_TYPE,
      "SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 2000) + " }", {400: "nests"}),
+    ("an update whose WHERE clause is a 3-way cartesian product", UPDATE_TYPE,
+     "INSERT { <urn:a> <urn:b> ?c } WHERE { GRAPH ?x { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } }",
+     {503: "query_timeout"}),
+    ("an update whose WHERE clause matches millions of solutions", UPDATE_TYPE,
+     "DELETE { GRAPH ?x { ?a ?b ?c } } WHERE { GRAPH ?x { ?a ?b ?c . ?d ?e ?f } }",
+     {503: "query_timeout", 413: "max_update_solutions"}),
     ("an update nested 5,000 groups deep", UPDATE_TYPE,
      "INSERT { <urn:a> <urn:b> <urn:c> } WHERE " + nested(5000, "?s ?p ?o"), {400: "nests"}),
     ("a Turtle upload with triple terms nested 100,000 deep", "text/turtle",

@@ -186,6 +186,48 @@ def test_a_syntax_error_is_400_with_its_position(client):
     assert b"SPARQL syntax error" in response.data and b"1:" in response.data
 
 
+# -- updates Oxigraph could not stop once started -------------------------------------------------
+MARK = "<http://example.org/where-check/mark>"
+
+
+def test_an_update_whose_where_clause_passes_the_time_limit_is_refused_unapplied(
+    make_app, build_dir
+):
+    app = make_app(build_dir=str(build_dir), update_token=TOKEN, query_timeout=1.0)
+    client = app.test_client()
+    before = quads(app)
+    runaway = (
+        f"INSERT {{ GRAPH {MARK} {{ {MARK} {MARK} ?c }} }} "
+        "WHERE { GRAPH ?g { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f } }"
+    )
+    response = update(client, runaway)
+    assert response.status_code == 503, response.data
+    message = response.data.decode()
+    assert "WHERE clause of the update" in message and "nothing was applied" in message
+    assert quads(app) == before
+    # the next write goes through: the lock was never taken
+    response = update(client, f"INSERT DATA {{ GRAPH {MARK} {{ {MARK} {MARK} 1 }} }}")
+    assert response.status_code == 204, response.data
+    assert quads(app) == before + 1
+
+
+def test_an_update_matching_too_many_solutions_is_refused_naming_the_operation(make_app, build_dir):
+    app = make_app(build_dir=str(build_dir), update_token=TOKEN, max_update_solutions=100)
+    client = app.test_client()
+    before = quads(app)
+    text = (
+        f"INSERT DATA {{ GRAPH {MARK} {{ {MARK} {MARK} 2 }} }} ;\n"
+        f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    )
+    response = update(client, text)
+    assert response.status_code == 413, response.data
+    message = response.data.decode()
+    assert "WHERE clause of operation 2 matches" in message and "max_update_solutions" in message
+    assert quads(app) == before  # neither operation was applied
+    small = f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {MARK} }} ?s ?p ?o }}"
+    assert update(client, small).status_code == 204
+
+
 def test_writes_to_other_data_are_not_held_to_the_shapes(app, client):
     text = "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <urn:p> 1 } }"
     assert update(client, text).status_code == 204
