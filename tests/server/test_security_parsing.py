@@ -74,42 +74,32 @@ def test_the_looped_grammar_parses_every_suite_text_as_rdflib_does():
     assert differing == []
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "SELECT * { ?s ?p ?o . }",
-        "SELECT * { ?s ?p ?o . ?a ?b ?c }",
-        "SELECT * { ?s ?p ?o . . ?a ?b ?c }",
-        "SELECT * { . }",
-        "SELECT * { ?s ?p ?o ?a ?b ?c }",
-        "SELECT * { ?s ?p ?o . FILTER(?o) . ?a ?b ?c . }",
-        "CONSTRUCT { ?s ?p ?o . ?o ?p ?s . } WHERE { ?s ?p ?o }",
-        "CONSTRUCT { ?s ?p ?o .. } WHERE { ?s ?p ?o }",
-        "CONSTRUCT { . } WHERE { ?s ?p ?o }",
-    ],
-)
-def test_edge_cases_of_the_query_lists_parse_alike(text):
-    with recursive_grammar():
-        shipped = _outcome(parseQuery, text)
-    assert _outcome(parseQuery, text) == shipped
+EDGE_CASES = [
+    "SELECT * { ?s ?p ?o . }",
+    "SELECT * { ?s ?p ?o . ?a ?b ?c }",
+    "SELECT * { ?s ?p ?o . . ?a ?b ?c }",
+    "SELECT * { . }",
+    "SELECT * { ?s ?p ?o ?a ?b ?c }",
+    "SELECT * { ?s ?p ?o . FILTER(?o) . ?a ?b ?c . }",
+    "CONSTRUCT { ?s ?p ?o . ?o ?p ?s . } WHERE { ?s ?p ?o }",
+    "CONSTRUCT { ?s ?p ?o .. } WHERE { ?s ?p ?o }",
+    "CONSTRUCT { . } WHERE { ?s ?p ?o }",
+    "",
+    "CLEAR ALL ;",
+    "CLEAR ALL ; PREFIX ex: <http://ex/>",
+    "CLEAR ALL ; ; CLEAR ALL",
+    "PREFIX a: <http://a/> CLEAR ALL ; PREFIX b: <http://b/> DROP ALL ; CLEAR DEFAULT",
+    "CLEAR ALL CLEAR ALL",
+    ";",
+]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "CLEAR ALL ;",
-        "CLEAR ALL ; PREFIX ex: <http://ex/>",
-        "CLEAR ALL ; ; CLEAR ALL",
-        "PREFIX a: <http://a/> CLEAR ALL ; PREFIX b: <http://b/> DROP ALL ; CLEAR DEFAULT",
-        "CLEAR ALL CLEAR ALL",
-        ";",
-    ],
-)
-def test_edge_cases_of_the_update_list_parse_alike(text):
+@pytest.mark.parametrize("text", EDGE_CASES)
+def test_edge_cases_of_the_lists_parse_alike(text):
+    parse = parseQuery if text.startswith(("SELECT", "CONSTRUCT")) else parseUpdate
     with recursive_grammar():
-        shipped = _outcome(parseUpdate, text)
-    assert _outcome(parseUpdate, text) == shipped
+        shipped = _outcome(parse, text)
+    assert _outcome(parse, text) == shipped
 
 
 def _long_group(patterns: int) -> str:
