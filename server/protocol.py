@@ -115,7 +115,7 @@ def sparql() -> Response:
             + ", ".join(negotiation.RESULT_TYPES + negotiation.GRAPH_TYPES),
         )
     check_nesting(query, "query")
-    guard = security.query_guard(
+    guard = security.guard_for(
         query, service.config.service_allow, service.config.service_redirects()
     )
     inference = inference_of(params, service.config.default_inference)

@@ -206,7 +206,7 @@ class RemoteService:
     ) -> tuple:
         """("ok", media type, body) or ("error", status, message), as ``Service.run_query``."""
         if guard is not None:
-            status, *rest = security.guarded_query(query, guard)
+            status, *rest = security.guarded(query, guard)
             if status != "ok":
                 return (status, *rest)
             query = rest[0]

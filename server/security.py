@@ -14,8 +14,8 @@ Before a query or update runs, its SERVICE and LOAD targets are read from the pa
 * LOAD is refused, whatever its target.
 * A request the checker cannot parse is refused (400) when it could hold SERVICE or LOAD: a
   request we cannot read is not sent anywhere.
-* A query's check runs where the query runs, inside its time limit (``query_guard`` says what to
-  check, ``guarded_query`` checks it); an update's runs before the write, after its token.
+* The check runs where queries run, inside their time limit (``guard_for`` says what to check,
+  ``guarded`` checks it): for a query in the job that runs it, for an update before the write.
 
 The parser is rdflib's, so it must read the text as Oxigraph reads it. Two differences matter and
 are removed before rdflib sees the text (``oxigraph_view``): rdflib expands ``\\uXXXX`` escapes
@@ -193,26 +193,30 @@ def _may_reach_out(text: str) -> bool:
     return bool(_REMOTE_WORDS.search(text) or _REMOTE_WORDS.search(oxigraph_view(text)))
 
 
-def query_guard(query: str, allowed: tuple[str, ...], redirects: dict[str, str]) -> dict | None:
-    """What must be checked before ``query`` runs, or None when it cannot name a remote target.
+def guard_for(
+    text: str, allowed: tuple[str, ...], redirects: dict[str, str], kind: str = "query"
+) -> dict | None:
+    """What must be checked before a query or update (``kind``) runs, or None when its text
+    cannot name a remote target.
 
-    The check itself (``guarded_query``) runs where the query runs, inside its time limit:
-    rdflib parses a long text slowly (about 9 s for 300 KB), and a check outside the limit was
-    CPU anyone could take without one.
+    The check itself (``guarded``) runs where queries run, inside their time limit: rdflib parses
+    a long text slowly (about 9 s for 300 KB), and a check outside the limit was CPU anyone could
+    take without one.
     """
-    if not _may_reach_out(query):
+    if not _may_reach_out(text):
         return None
-    return {"allow": tuple(allowed), "redirects": dict(redirects)}
+    return {"kind": kind, "allow": tuple(allowed), "redirects": dict(redirects)}
 
 
-def guarded_query(query: str, guard: dict) -> tuple:
-    """("ok", the query to run) after the SERVICE check and redirects; or ("error", status,
-    message) when the query is refused."""
+def guarded(text: str, guard: dict) -> tuple:
+    """("ok", the text to run) after the SERVICE and LOAD check and the redirects; or ("error",
+    status, message) when the request is refused."""
+    check = check_update if guard.get("kind") == "update" else check_query
     try:
-        check_query(query, guard["allow"])
+        check(text, guard["allow"])
     except APIError as err:
         return ("error", err.status, err.message)
-    return ("ok", redirect_services(query, guard["redirects"]))
+    return ("ok", redirect_services(text, guard["redirects"]))
 
 
 def _parse(text: str, parse, what: str):

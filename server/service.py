@@ -13,6 +13,8 @@ import signal
 from pathlib import Path
 
 from kg.build import output_problem
+from server import security
+from server.errors import APIError
 from server.executor import InlineRunner, QueryPool
 from server.settings import ServerConfig
 from server.store import GraphStore, fingerprint_files
@@ -124,6 +126,25 @@ class Service:
             "guard": guard,
         }
         return self.pool.run(job)
+
+    def check_update(self, update: str) -> str:
+        """The update to apply after the SERVICE and LOAD check (run where queries run, inside
+        their time limit) and the redirects; raises APIError when it is refused."""
+        guard = security.guard_for(
+            update, self.config.service_allow, self.config.service_redirects(), "update"
+        )
+        if guard is None:
+            return update
+        status, *rest = self.pool.run({"check": update, "guard": guard})
+        if status == "ok":
+            return rest[0]
+        code, message = rest
+        if code == 503:
+            message = (
+                f"checking the update's SERVICE and LOAD targets passed the time limit of "
+                f"{self.config.query_timeout:g} s (query_timeout); nothing was applied"
+            )
+        raise APIError(code, message)
 
     def close(self) -> None:
         self.pool.close()

@@ -86,14 +86,17 @@ def run_job(job: dict, open_store) -> tuple:
 
     ``open_store(path)`` gives the read-only store of the job's snapshot.
     """
-    query = job["query"]
     if job.get("guard") is not None:
-        from server.security import guarded_query  # rdflib: only for queries that need it
+        from server.security import guarded  # rdflib: only for the requests that need it
 
-        status, *rest = guarded_query(query, job["guard"])
+        if "check" in job:  # an update's SERVICE and LOAD check, alone
+            return guarded(job["check"], job["guard"])
+        status, *rest = guarded(job["query"], job["guard"])
         if status != "ok":
             return (status, *rest)
         query = rest[0]
+    else:
+        query = job["query"]
     store = open_store(job["snapshot"])
     kwargs: dict = {"base_iri": job.get("base_iri")}
     if job.get("query_dataset"):

@@ -5,7 +5,7 @@ Writes are off unless ``update_token`` is set (403 saying so); then a write need
 does not count). One write, under the store's write lock:
 
 1. An update is parsed first: a syntax error is a 400 with Oxigraph's message and position
-   (``security.check_update`` has already refused LOAD and SERVICE calls off the allow-list).
+   (``Service.check_update`` has already refused LOAD and SERVICE calls off the allow-list).
    Before the write lock is taken, each WHERE clause is counted as a query, under the query time
    limit and ``max_update_solutions`` (``check_where_clauses``): Oxigraph cannot stop an update.
 2. What it would change is worked out without changing anything (``server.delta``) and, with
@@ -52,7 +52,7 @@ from flask import Response, request
 
 from kg.validate import Report
 from kg.vocab import prefixes
-from server import security, shapes_check
+from server import shapes_check
 from server.delta import (
     Delta,
     Evaluator,
@@ -338,8 +338,7 @@ def check_syntax(text: str) -> None:
 
 def sparql_update(service, update: str, params) -> Response:
     authorise(service)
-    security.check_update(update, service.config.service_allow)
-    update = security.redirect_services(update, service.config.service_redirects())
+    update = service.check_update(update)  # refuses LOAD and SERVICE calls off the allow-list
     using = params.getlist("using-graph-uri")
     using_named = params.getlist("using-named-graph-uri")
     check_where_clauses(service, update, using, using_named)

@@ -9,11 +9,13 @@ tested against ``kg serve`` (test_pathological.py): in-process, a regression wou
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from fuzzing import GRAVES, RES, TOKEN, assert_known_answer
+from fuzzing import GRAVES, RES, TOKEN, assert_known_answer, fuzz_config
 
+from server.app import create_app
 from server.protocol import MAX_NESTING, nesting
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,3 +209,27 @@ def test_checking_a_huge_query_for_service_calls_counts_against_its_time_limit(f
     assert response.status_code == 503, response.data[:300]
     assert b"time limit" in response.data
     assert_known_answer(fuzz_client)
+
+
+def test_checking_a_huge_update_for_load_counts_against_the_time_limit(build_dir, tmp_path):
+    # the fuzzed app's body limit (100 kB) would refuse it first: an app with the default one
+    config = replace(
+        fuzz_config(str(tmp_path / "store"), build_dir), query_timeout=1.0, max_body_bytes=10**7
+    )
+    app = create_app(config)
+    try:
+        client = app.test_client()
+        values = rows(30_000, '(<urn:robustness:{i}> "loaded {i}")')
+        update = (
+            f"INSERT {{ <urn:a> <urn:b> ?label }} WHERE {{ VALUES (?x ?label) {{ {values} }} }}"
+        )
+        response = client.post(
+            "/sparql",
+            data=update.encode(),
+            headers={"Content-Type": UPDATE_TYPE, "Authorization": f"Bearer {TOKEN}"},
+        )
+        assert response.status_code == 503, response.data[:300]
+        assert b"time limit" in response.data and b"nothing was applied" in response.data
+        assert_known_answer(client)
+    finally:
+        app.extensions["kg"].close()
