@@ -111,7 +111,7 @@ class Service:
     ) -> tuple:
         """Run a query in a worker; ``query_dataset`` keeps the query's own FROM / FROM NAMED.
 
-        ``guard`` (``security.query_guard``) is checked in the worker, inside the time limit.
+        ``guard`` (``security.guard_for``) is checked in the worker, inside the time limit.
         """
         job = {
             "snapshot": self.store.snapshot().path,
