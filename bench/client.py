@@ -58,7 +58,8 @@ class Client:
         return "/sparql?" + urlencode({"query": query})
 
     def get(self, query: str, accept: str = SELECT_JSON) -> Answer:
-        """One timed GET; raises ``NoAnswerError`` or ``OSError`` (connection refused, reset)."""
+        """One timed GET; raises ``NoAnswerError`` or ``OSError`` (connection refused, reset, or
+        an answer cut short or garbled: ``ConnectionError``)."""
         for attempt in (1, 2):
             connection = self._connect()
             began = time.perf_counter()
@@ -74,6 +75,9 @@ class Client:
                 if attempt == 2:
                     raise
                 continue
+            except http.client.HTTPException as e:  # a truncated or garbled answer
+                self.close()
+                raise ConnectionError(f"{type(e).__name__}: {e}") from e
             seconds = time.perf_counter() - began
             if response.will_close:
                 self.close()

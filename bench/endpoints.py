@@ -52,9 +52,7 @@ def kg_executable() -> str:
     return found
 
 
-def command(
-    name: str, data: Path, port: int, store: Path, extra: tuple[str, ...] = ()
-) -> list[str]:
+def command(name: str, data: Path, port: int, store: Path) -> list[str]:
     """The command line that serves ``data`` on ``port`` (``store``: a directory it may use)."""
     if name == "ours":
         return [
@@ -67,7 +65,6 @@ def command(
             "--port",
             str(port),
             "--no-infer",
-            *extra,
         ]
     if name == "bare":
         return [
@@ -82,7 +79,6 @@ def command(
             str(port),
             "--workers",
             "2",
-            *extra,
         ]
     if name == "rdflib":
         return [
@@ -93,7 +89,6 @@ def command(
             str(data),
             "--port",
             str(port),
-            *extra,
         ]
     raise ValueError(f"unknown endpoint {name!r}; one of {', '.join(NAMES)}")
 
@@ -107,12 +102,16 @@ def free_port() -> int:
 
 @dataclass
 class Server:
-    """A started endpoint: its process group, port, log and startup time."""
+    """A started endpoint: its process group, port, log and startup time.
+
+    Logs are appended to (a restarted endpoint keeps its earlier output): ``log_offset`` is where
+    this start's output begins in ``log``."""
 
     name: str
     process: subprocess.Popen
     port: int
     log: Path
+    log_offset: int = 0
     startup_seconds: float = 0.0
 
     @property
@@ -122,11 +121,17 @@ class Server:
     def memory(self) -> memory.Memory:
         return memory.measure(self.pid)
 
-    def log_tail(self, lines: int = 15) -> str:
+    def log_text(self) -> str:
+        """What this start wrote to the log (not what earlier runs appended before it)."""
         try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+            with open(self.log, "rb") as handle:
+                handle.seek(self.log_offset)
+                return handle.read().decode(errors="replace")
         except OSError:
             return ""
+
+    def log_tail(self, lines: int = 15) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
 
     def stop(self) -> None:
         """Stop every process of the endpoint's group; idempotent."""
@@ -158,6 +163,7 @@ def start(name: str, argv: list[str], port: int, log: Path, timeout: float) -> S
     log.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     with open(log, "ab") as handle:
+        offset = handle.seek(0, os.SEEK_END)
         began = time.perf_counter()
         process = subprocess.Popen(
             argv,
@@ -168,7 +174,7 @@ def start(name: str, argv: list[str], port: int, log: Path, timeout: float) -> S
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(name, process, port, log)
+    server = Server(name, process, port, log, offset)
     try:
         server.startup_seconds = _wait_ready(server, began, timeout)
     except BaseException:
@@ -178,23 +184,34 @@ def start(name: str, argv: list[str], port: int, log: Path, timeout: float) -> S
 
 
 def _wait_ready(server: Server, began: float, timeout: float) -> float:
-    with Client(server.port, timeout=min(5.0, timeout)) as client:
-        while True:
-            if server.process.poll() is not None:
-                raise StartError(
-                    f"{server.name} exited with {server.process.returncode}:\n{server.log_tail()}"
-                )
+    seconds = wait_for_answer(server, began, timeout, min(5.0, timeout), interval=0.05)
+    if seconds is not None:
+        return seconds
+    if server.process.poll() is not None:
+        raise StartError(
+            f"{server.name} exited with {server.process.returncode}:\n{server.log_tail()}"
+        )
+    raise StartError(f"{server.name} gave no answer within {timeout:g} s:\n{server.log_tail()}")
+
+
+def wait_for_answer(
+    server: Server, began: float, within: float, request_timeout: float, interval: float
+) -> float | None:
+    """Ask ``ASK {}`` until the answer is 200, sleeping ``interval`` seconds after every miss (no
+    answer, or an answer other than 200). Gives the seconds from ``began`` (a ``perf_counter``
+    time) to that answer, or None once the process has exited or ``within`` seconds have passed
+    since ``began``. Each request may take up to ``request_timeout`` seconds."""
+    with Client(server.port, timeout=request_timeout) as client:
+        while server.process.poll() is None:
             try:
-                answer = client.get(READY_QUERY)
-                if answer.status == 200:
+                if client.get(READY_QUERY).status == 200:
                     return time.perf_counter() - began
             except (OSError, NoAnswerError):
                 client.close()
-            if time.perf_counter() - began > timeout:
-                raise StartError(
-                    f"{server.name} gave no answer within {timeout:g} s:\n{server.log_tail()}"
-                )
-            time.sleep(0.05)
+            if time.perf_counter() - began > within:
+                return None
+            time.sleep(interval)
+    return None
 
 
 @contextlib.contextmanager

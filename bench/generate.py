@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import vocab as v
-from bench.names import DESCRIPTIONS, TITLES, VERBS, Labeller, slug
+from bench.names import DESCRIPTIONS, TITLES, VERBS, Labeller
+from loaders.text import slug
 
 FORMAT_VERSION = 1  # bump when the output changes, so that cached files are regenerated
 DEFAULT_SEED = 1918

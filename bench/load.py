@@ -10,6 +10,7 @@ per second of failing answers are not throughput.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass
@@ -18,6 +19,7 @@ from urllib.parse import quote
 from bench.client import HOST, SELECT_JSON
 
 WRK = "wrk"
+SHOWN_URL = f"http://{HOST}:PORT/sparql?query=..."
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
@@ -44,17 +46,11 @@ def available() -> bool:
     return shutil.which(WRK) is not None
 
 
-def run(
-    port: int,
-    query: str,
-    seconds: int = 10,
-    threads: int = 2,
-    connections: int = 8,
-    accept: str = SELECT_JSON,
-) -> Load:
-    """Load ``query`` on ``http://127.0.0.1:<port>/sparql`` for ``seconds``."""
-    url = f"http://{HOST}:{port}/sparql?query={quote(query, safe='')}"
-    argv = [
+def command(
+    url: str, seconds: int, threads: int, connections: int, accept: str = SELECT_JSON
+) -> list[str]:
+    """The wrk command line that loads ``url``: the one ``run`` runs and the report shows."""
+    return [
         WRK,
         f"-t{threads}",
         f"-c{connections}",
@@ -66,14 +62,32 @@ def run(
         f"Accept: {accept}",
         url,
     ]
-    shown = " ".join(argv[:-1]) + " 'http://127.0.0.1:PORT/sparql?query=...'"
+
+
+def shown(seconds: int, threads: int, connections: int, accept: str = SELECT_JSON) -> str:
+    """``command`` as the report shows it: quoted for a shell, the port and query elided."""
+    return shlex.join(command(SHOWN_URL, seconds, threads, connections, accept))
+
+
+def run(
+    port: int,
+    query: str,
+    seconds: int = 10,
+    threads: int = 2,
+    connections: int = 8,
+    accept: str = SELECT_JSON,
+) -> Load:
+    """Load ``query`` on ``http://127.0.0.1:<port>/sparql`` for ``seconds``."""
+    url = f"http://{HOST}:{port}/sparql?query={quote(query, safe='')}"
+    argv = command(url, seconds, threads, connections, accept)
+    line = shown(seconds, threads, connections, accept)
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     except (OSError, subprocess.TimeoutExpired) as error:
-        return Load(command=shown, error=str(error))
+        return Load(command=line, error=str(error))
     if done.returncode != 0:
-        return Load(command=shown, error=(done.stderr or done.stdout).strip()[-300:])
-    return parse(done.stdout, shown)
+        return Load(command=line, error=(done.stderr or done.stdout).strip()[-300:])
+    return parse(done.stdout, line)
 
 
 def parse(output: str, command: str = "") -> Load:

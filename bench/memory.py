@@ -58,12 +58,12 @@ def measure(root: int) -> Memory:
     """Summed RSS (and PSS) of the process tree under ``root``."""
     rss, pss, count, pss_ok = 0, 0, 0, True
     for pid in processes(root):
-        value = _status_kb(pid, "VmRSS")
+        value = _proc_kb(pid, "status", "VmRSS")
         if value is None:
             continue
         rss += value * 1024
         count += 1
-        proportional = _rollup_kb(pid, "Pss")
+        proportional = _proc_kb(pid, "smaps_rollup", "Pss")
         if proportional is None:
             pss_ok = False
         else:
@@ -71,19 +71,10 @@ def measure(root: int) -> Memory:
     return Memory(rss, pss if pss_ok else None, count)
 
 
-def _status_kb(pid: int, key: str) -> int | None:
+def _proc_kb(pid: int, file: str, key: str) -> int | None:
+    """The kB figure of ``key`` in ``/proc/<pid>/<file>`` (``status``, ``smaps_rollup``)."""
     try:
-        for line in (PROC / str(pid) / "status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def _rollup_kb(pid: int, key: str) -> int | None:
-    try:
-        for line in (PROC / str(pid) / "smaps_rollup").read_text().splitlines():
+        for line in (PROC / str(pid) / file).read_text().splitlines():
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     except (OSError, ValueError):

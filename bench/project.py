@@ -78,7 +78,7 @@ def serve_startup(build_dir: Path, store: Path, logs: Path, timeout: float) -> d
         except endpoints.StartError as error:
             result[f"{phase}_error"] = str(error)
             break
-        text = log.read_text(errors="replace")
+        text = server.log_text()  # this start's output only: the log is appended to
         if "load sources" in text or "write graph" in text:
             # the inputs changed since the build (someone edited kg/ or data/): serve rebuilt
             result[f"{phase}_note"] = "kg serve rebuilt first: the inputs changed after the build"

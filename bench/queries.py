@@ -24,7 +24,6 @@ class Query:
     title: str
     text: str
     accept: str = SELECT_JSON
-    competency: bool = False
 
 
 def _prefixed(body: str) -> str:
@@ -89,11 +88,7 @@ def competency(directory: Path = QUERIES_DIR) -> list[Query]:
     found = []
     for path in sorted(directory.glob("cq*.rq")):
         title = path.stem.split("-", 1)[1].replace("-", " ") if "-" in path.stem else path.stem
-        found.append(
-            Query(
-                path.stem.split("-", 1)[0], title, path.read_text(encoding="utf-8"), competency=True
-            )
-        )
+        found.append(Query(path.stem.split("-", 1)[0], title, path.read_text(encoding="utf-8")))
     return found
 
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bench import endpoints, generate, goals, latency, load, machine, project, report
-from bench.client import Client, NoAnswerError
+from bench.client import Client
 from bench.queries import THROUGHPUT, Query, all_queries, by_name
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,9 +125,7 @@ def _throughput_header(settings: Settings, size: int) -> dict:
     header = {
         "size": generate.size_label(size),
         "queries": {q: {} for q in THROUGHPUT},
-        "command": f"wrk -t{settings.threads} -c{settings.connections} "
-        f"-d{settings.load_seconds}s --latency -H 'Accept: "
-        "application/sparql-results+json' URL",
+        "command": load.shown(settings.load_seconds, settings.threads, settings.connections),
     }
     if size != 10_000:
         header["note"] = "10k not among the sizes: loaded the smallest size instead"
@@ -162,16 +160,11 @@ class _Session:
         """Whether the endpoint answers again within ``recover`` seconds (a query it was still
         running when the client gave up holds a single-process server)."""
         assert self.server is not None
-        deadline = time.monotonic() + self.settings.recover
-        with Client(self.server.port, timeout=self.settings.recover) as client:
-            while time.monotonic() < deadline and self.server.process.poll() is None:
-                try:
-                    if client.get(endpoints.READY_QUERY).status == 200:
-                        return True
-                except (OSError, NoAnswerError):
-                    client.close()
-                    time.sleep(0.5)
-        return False
+        recover = self.settings.recover
+        waited = endpoints.wait_for_answer(
+            self.server, time.perf_counter(), recover, request_timeout=recover, interval=0.5
+        )
+        return waited is not None
 
 
 def _endpoint(

@@ -1,44 +1,39 @@
 """IRIs the generator writes, and N-Quads term syntax (https://www.w3.org/TR/n-quads/).
 
-Kept apart from ``kg.vocab`` on purpose: the generator writes text, not rdflib terms, so that a
-million quads take seconds, and it must not change when the build's internals do. The layout
-(``res:``, ``src:``, ``claim:``, ``anchor/<source>/<start>-<end>``, ``graph/<source>``) is the one
-``kg build`` writes; ``tests/bench/test_bench.py`` checks the result against the shapes.
+The namespaces are ``kg.vocab``'s, as strings: the generator writes text, not rdflib terms, so
+that a million quads take seconds. The layout under the base (``res:``, ``src:``, ``claim:``,
+``anchor/<source>/<start>-<end>``, ``graph/<source>``) is the one ``kg build`` writes
+(``kg.iri.Minter``); ``tests/bench/test_bench.py`` checks the result against the shapes.
 """
 
 from __future__ import annotations
 
-BASE = "https://w3id.org/sikg/"
-SIKG = BASE + "ontology#"
-RES = BASE + "id/"
-SRC = BASE + "source/"
-CLAIM = BASE + "claim/"
-QUANTITY = BASE + "quantity/"
+from kg import vocab as kg_vocab
+
+BASE = kg_vocab.DEFAULT_BASE
+_KG = kg_vocab.prefixes(BASE)
+
+SIKG = _KG["sikg"]
+RES = _KG["res"]
+SRC = _KG["src"]
+CLAIM = _KG["claim"]
+QUANTITY = _KG["quantity"]
 ANCHOR = BASE + "anchor/"
 SENTENCE = BASE + "sentence/"
 SECTION = BASE + "section/"
 GRAPH = BASE + "graph/"
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-OA = "http://www.w3.org/ns/oa#"
-DCTERMS = "http://purl.org/dc/terms/"
+RDF = _KG["rdf"]
+RDFS = _KG["rdfs"]
+XSD = _KG["xsd"]
+SKOS = _KG["skos"]
+OA = _KG["oa"]
+DCTERMS = _KG["dcterms"]
 
 # The prefixes every benchmark query declares, so that all three endpoints parse it unchanged
 # (ours knows them without declaration; the peers do not).
-PREFIXES = {
-    "rdf": RDF,
-    "rdfs": RDFS,
-    "xsd": XSD,
-    "skos": SKOS,
-    "oa": OA,
-    "dcterms": DCTERMS,
-    "sikg": SIKG,
-    "res": RES,
-    "src": SRC,
-}
+DECLARED = ("rdf", "rdfs", "xsd", "skos", "oa", "dcterms", "sikg", "res", "src")
+PREFIXES = {name: _KG[name] for name in DECLARED}
 
 
 def iri(value: str) -> str:

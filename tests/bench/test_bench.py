@@ -6,17 +6,24 @@ No test here asserts a time: timings belong in the report, not in CI.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
+import shlex
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph
 import pytest
 from rdflib import Dataset, Graph
 
-from bench import generate, goals, latency, load, queries, report
+from bench import endpoints, generate, goals, latency, load, queries, report, run
+from bench.client import Client
 from kg.validate import validate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +122,11 @@ def test_every_query_class_and_competency_query_is_timed():
     assert len(queries.classes()) == 8
     assert len(queries.competency()) == len(list((ROOT / "queries").glob("cq*.rq"))) == 20
     assert len({q.name for q in found}) == len(found) == 28
-    assert all(q.text.lstrip().startswith(("PREFIX", "#")) for q in found)
+    store = pyoxigraph.Store()  # knows no prefix: a query must declare every one it uses
+    with pytest.raises(SyntaxError):
+        store.query("SELECT ?s WHERE { ?s rdfs:label ?o }")
+    for query in found:
+        store.query(query.text)  # a SyntaxError names the query's undeclared prefix
 
 
 def test_percentile_is_nearest_rank():
@@ -148,6 +159,121 @@ def test_wrk_output_is_read():
     assert (run.p50_ms, run.p99_ms) == (2.5, 0.85)
     assert (run.requests, run.non_2xx, run.socket_errors) == (7800, 4, 3)
     assert not run.ok  # non-2xx answers are not throughput
+
+
+def test_the_report_shows_the_wrk_command_that_runs(monkeypatch):
+    ran: list[list[str]] = []
+
+    def not_run(argv, **kwargs):
+        ran.append(argv)
+        raise OSError("not run in this test")
+
+    monkeypatch.setattr(load.subprocess, "run", not_run)
+    outcome = load.run(1234, "ASK {}", seconds=3, threads=2, connections=8)
+    settings = run.Settings(load_seconds=3, threads=2, connections=8)
+    shown = run._throughput_header(settings, 10_000)["command"]
+    assert outcome.command == shown
+    assert shlex.split(shown)[:-1] == ran[0][:-1]  # the command that ran, but for the URL
+    assert ran[0][-1].startswith("http://127.0.0.1:1234/sparql?query=ASK")
+    assert ["--timeout", "10s"] == ran[0][5:7]
+
+
+@contextlib.contextmanager
+def _stub(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
+    """An HTTP server on 127.0.0.1 in a thread, stopped when the block ends; yields its port."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+class _CutShort(http.server.BaseHTTPRequestHandler):
+    """Promises 100 bytes, sends 7 and closes the connection (HTTP/1.0)."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", "100")
+        self.end_headers()
+        self.wfile.write(b'{"head"')
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_truncated_answer_is_reported_not_raised():
+    query = queries.by_name("label")
+    with _stub(_CutShort) as port, Client(port, timeout=5.0) as client:
+        with pytest.raises(ConnectionError, match="IncompleteRead"):
+            client.get(query.text)
+        timing = latency.measure(client, query, reps=3, budget=1.0)
+    assert not timing.ok
+    assert "IncompleteRead" in (timing.skipped or "")
+
+
+class _Busy(http.server.BaseHTTPRequestHandler):
+    """Answers every request 503 and counts them."""
+
+    requests = 0
+
+    def do_GET(self):
+        type(self).requests += 1
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_waiting_for_an_endpoint_sleeps_after_a_non_200_answer(tmp_path):
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with _stub(_Busy) as port:
+            server = endpoints.Server("busy", alive, port, tmp_path / "busy.log")
+            began = time.perf_counter()
+            assert endpoints.wait_for_answer(server, began, 1.0, 5.0, interval=0.25) is None
+            assert time.perf_counter() - began >= 1.0
+    finally:
+        alive.kill()
+        alive.wait()
+    assert 1 <= _Busy.requests <= 6  # one per interval, not as many as the server can answer
+
+
+STUB_ENDPOINT = """
+import http.server, sys
+print("start of this run", flush=True)
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", "17")
+        self.end_headers()
+        self.wfile.write(b'{"boolean": true}')
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def test_a_started_endpoint_reads_only_its_own_log(tmp_path):
+    log = tmp_path / "stub.log"
+    log.write_text("load sources: an earlier run's rebuild\n")
+    port = endpoints.free_port()
+    argv = [sys.executable, "-c", STUB_ENDPOINT, str(port)]
+    with endpoints.serving("stub", argv, log, port, timeout=30.0) as server:
+        assert server.startup_seconds > 0
+        began = time.perf_counter()
+        assert endpoints.wait_for_answer(server, began, 5.0, 5.0, interval=0.05) is not None
+    assert server.process.poll() is not None
+    assert "earlier run" in log.read_text()  # appended to, not truncated
+    assert server.log_text() == "start of this run\n"
+    assert server.log_tail() == "start of this run"
 
 
 def test_goals_without_results_are_not_measured():
