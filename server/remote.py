@@ -48,26 +48,21 @@ from dataclasses import dataclass, replace
 import pyoxigraph as ox
 from flask import Blueprint, request
 
-from kg.push import Remote, RemoteError, ResponseTooLargeError
+from kg.push import NTRIPLES, RESULTS_JSON, Remote, RemoteError, ResponseTooLargeError
 from server import security
 from server.errors import APIError
-from server.service import INFERRED_GRAPH
+from server.executor import InlineRunner, QueryPool
+from server.service import replace_this_process
 from server.settings import ServerConfig
-from server.worker import GRAPH_FORMATS, RESULT_FORMATS
+from server.worker import GRAPH_FORMATS, RESULT_FORMATS, TOO_LARGE
 
 log = logging.getLogger(__name__)
 
-RESULTS_JSON = "application/sparql-results+json"
-NTRIPLES = "application/n-triples"
 # Sent for an empty list of graphs: leaving the parameter out would mean every graph of the store.
 NO_GRAPH = "urn:x-sikg:no-graph"
 TIMED_OUT = (
     "the query exceeded the time limit of {timeout:g} s (query_timeout): the remote store did "
     "not answer in time"
-)
-TOO_LARGE = (
-    "the result exceeds the limit of {limit} bytes (max_result_bytes); narrow the query or add "
-    "LIMIT"
 )
 WRITES_REFUSED = (
     "this server answers queries in front of a remote SPARQL store and does not write to it "
@@ -135,10 +130,20 @@ class RemoteService:
         self.store = _Versions(config.remote_refresh)
         self._graphs: tuple[int, list[str]] | None = None
         self._lock = threading.Lock()
+        # The SERVICE check of a query (rdflib: slow on a long text) runs under the time limit.
+        if config.executor == "inline":
+            self.checks = InlineRunner(
+                config.query_timeout,
+                open_store=None,
+                on_runaway=replace_this_process,
+                threads=config.serving_threads,
+            )
+        else:
+            self.checks = QueryPool(1, config.query_timeout)
 
     @property
     def inferred_graph(self) -> str:
-        return f"{self.config.base}{INFERRED_GRAPH}"
+        return self.config.inferred_graph
 
     # -- the dataset ----------------------------------------------------------------------------
     def graphs(self) -> list[str]:
@@ -206,7 +211,7 @@ class RemoteService:
     ) -> tuple:
         """("ok", media type, body) or ("error", status, message), as ``Service.run_query``."""
         if guard is not None:
-            status, *rest = security.guarded(query, guard)
+            status, *rest = self.checks.run({"check": query, "guard": guard})
             if status != "ok":
                 return (status, *rest)
             query = rest[0]
@@ -282,7 +287,8 @@ class RemoteService:
         return ("ok", chosen, written)
 
     def close(self) -> None:
-        """Nothing to release: every request opens and closes its own connection."""
+        """The checks' threads or process (every request opens and closes its connection)."""
+        self.checks.close()
 
 
 # -- writes ---------------------------------------------------------------------------------------
@@ -294,14 +300,8 @@ def _refuse_writes() -> None:
     """501 for the Graph Store Protocol and for SPARQL Update (registered in remote mode only)."""
     if request.path == "/graph-store":
         raise APIError(501, GRAPH_STORE_REFUSED)
-    if request.path == "/sparql" and request.method == "POST" and _is_update():
+    if request.path == "/sparql" and security.is_write(request):
         raise APIError(501, WRITES_REFUSED)
-
-
-def _is_update() -> bool:
-    if request.mimetype == "application/sparql-update":
-        return True
-    return request.mimetype == "application/x-www-form-urlencoded" and "update" in request.form
 
 
 # -- serving --------------------------------------------------------------------------------------
@@ -310,4 +310,4 @@ def serve(config: ServerConfig, host: str, port: int, threads: int = 8) -> None:
     nothing is prepared first; the processes only wait on the remote, hence more threads)."""
     from server.run import run_gunicorn
 
-    run_gunicorn(config, host, port, threads)
+    run_gunicorn(replace(config, executor="inline", serving_threads=threads), host, port)

@@ -37,20 +37,20 @@ class _Gunicorn(BaseApplication):
         return create_app(self._config)
 
 
-def serve(config: ServerConfig, host: str, port: int, threads: int = 4) -> None:
+def serve(config: ServerConfig, host: str, port: int) -> None:
     """Serve the local store until interrupted (loaded or reused first)."""
     config = replace(config, executor="inline")
     _prepare_in_a_child(config)
-    run_gunicorn(config, host, port, threads)
+    run_gunicorn(replace(config, store_prepared=True), host, port)
 
 
-def run_gunicorn(config: ServerConfig, host: str, port: int, threads: int) -> None:
+def run_gunicorn(config: ServerConfig, host: str, port: int) -> None:
     """The app for ``config`` under gunicorn, one process per core, until interrupted."""
     options = {
         "bind": f"{host}:{port}",
         "workers": config.workers(),
         "worker_class": "gthread",
-        "threads": threads,
+        "threads": config.serving_threads,
         "timeout": int(config.query_timeout) + 30,
         "graceful_timeout": 10,
         "accesslog": None,

@@ -32,16 +32,17 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import threading
 from functools import lru_cache
 
-from pyparsing import Optional, ParseBaseException, ParseResults, Suppress, ZeroOrMore
-from rdflib.plugins.sparql import parser as rdflib_parser
+from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import Comp, CompValue
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
+from server import rdflib_fixes
 from server.errors import APIError
+
+rdflib_fixes.apply()  # before anything here parses
 
 ALLOWED_SCHEMES = ("http", "https")
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
@@ -83,110 +84,6 @@ def oxigraph_view(text: str) -> str:
         return "\\t" if other == "\\" else "\\" + other
 
     return _ESCAPE.sub(replace, text).replace("\r\n", " \n").replace("\r", "\n")
-
-
-def _tolerate_rdflib_service_text() -> None:
-    """Let rdflib parse a SERVICE clause that follows a '#' on the same line (rdflib 7.6 bug).
-
-    After parsing a SERVICE clause rdflib looks for its text again, scanning the request from the
-    start; the scan skips from any '#' (in an IRI such as ``rdfs:`` or in a string) to the end
-    of the line as if it were a comment, misses the clause, and the whole request fails to
-    parse. The text is only used by rdflib's own SERVICE evaluation, never here, so when it
-    cannot be found the clause is kept without it. Parsing itself is unchanged.
-    """
-    element = rdflib_parser.ServiceGraphPattern
-    if getattr(element, "_sikg_tolerant", False) or not isinstance(element, Comp):
-        return
-    shadow = Comp("ServiceGraphPattern without its text", element.expr)
-    original = element.postParse
-
-    def post_parse(instring, loc, tokens):
-        try:
-            return original(instring, loc, tokens)
-        except IndexError:
-            value = Comp.postParse(shadow, instring, loc, tokens)
-            value.name = "ServiceGraphPattern"
-            value["service_string"] = ""
-            return value
-
-    element.postParse = post_parse
-    element._sikg_tolerant = True
-
-
-_tolerate_rdflib_service_text()
-
-
-def _serialise_rdflib_sparql_parsing() -> None:
-    """Let one thread at a time parse SPARQL with rdflib (pyparsing 3.3 is not thread-safe).
-
-    pyparsing finds how many arguments each parse action takes on its first calls, by trying and
-    counting up; two threads doing that at once both count up, past the right number, and that
-    parse action then fails on every later call in the process ("postParse2() missing 1 required
-    positional argument"). Under ``kg serve`` (threads in each process) concurrent first
-    requests whose text holds "service" or "load" (which this module parses) then got 400 for the
-    life of the process, and rdflib's ``prepareQuery`` in the shapes check of a write could fail
-    the same way. Every rdflib SPARQL parse (``parseQuery``/``parseUpdate``/``prepareQuery``,
-    here or anywhere) goes through the two grammars' ``parse_string``, so one lock around those
-    two serialises them all; parsing is pure Python and holds the GIL anyway, so nothing is lost.
-    tests/robustness/test_load.py shows the failure without the lock and none with it.
-    """
-    for element in (rdflib_parser.Query, rdflib_parser.UpdateUnit):
-        if getattr(element, "_sikg_serialised", False):
-            continue
-        parse = element.parse_string
-
-        def locked(*args, _parse=parse, **kwargs):
-            with _RDFLIB_PARSER_LOCK:
-                return _parse(*args, **kwargs)
-
-        element.parse_string = locked
-        element._sikg_serialised = True
-
-
-_RDFLIB_PARSER_LOCK = threading.RLock()
-_serialise_rdflib_sparql_parsing()
-
-
-def _iterate_rdflib_sparql_lists() -> None:
-    """Parse rdflib's three recursive list rules with loops (same language, same results).
-
-    rdflib's grammar reads ``TriplesBlock`` (the triple patterns of a group), ``ConstructTriples``
-    (a CONSTRUCT template) and ``Update`` (operations joined by ';') by recursion, about 20
-    Python frames per item, so a group of some 50 triple patterns passed Python's recursion limit
-    and a query naming Wikidata's service (or just containing the word "download") was refused
-    as unreadable. rdflib itself made ``TriplesTemplate`` a loop for the same reason; these are
-    rewritten the same way, as ``item ('.' item)* '.'?`` and ``Prologue (Update1 (';' Prologue
-    Update1)* (';' Prologue)?)?``, which accept exactly the texts the recursive rules accept and
-    collect the same named results. tests/server/test_security_parsing.py compares both forms
-    on every query and update of the W3C suites.
-    """
-    grammar = rdflib_parser
-    if getattr(grammar.TriplesBlock, "_sikg_iterative", False):
-        return
-
-    def listed(name, item):
-        return (
-            grammar.ParamList(name, item)
-            + ZeroOrMore(Suppress(".") + grammar.ParamList(name, item))
-            + Optional(Suppress("."))
-        )
-
-    prologue = grammar.ParamList("prologue", grammar.Prologue)
-    request = grammar.ParamList("request", grammar.Update1)
-    loops = {
-        "TriplesBlock": listed("triples", grammar.TriplesSameSubjectPath),
-        "ConstructTriples": listed("template", grammar.TriplesSameSubject),
-        "Update": prologue
-        + Optional(request + ZeroOrMore(";" + prologue + request) + Optional(";" + prologue)),
-    }
-    for name, loop in loops.items():
-        rule = getattr(grammar, name)
-        rule.sikg_recursive = rule.expr  # kept for the test that compares the two forms
-        rule <<= loop
-    grammar.TriplesBlock._sikg_iterative = True
-
-
-_iterate_rdflib_sparql_lists()
 
 
 def _may_reach_out(text: str) -> bool:
@@ -524,13 +421,14 @@ def check_update(update: str, allowed: tuple[str, ...]) -> None:
 
 
 # -- where a named endpoint is really sent ------------------------------------------------------
-WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
-# Strings and comments (left alone) and IRI references (the ones redirected).
+# Strings, comments and other IRI references (left alone), and the IRI a SERVICE keyword names
+# (the one redirected: groups 1 and 2).
 _IRI_TOKENS = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n\r]*'
-    r'|<([^<>"{}|^`\\\x00-\x20]*)>',
-    re.DOTALL,
+    r'|(?<![\w?$:.\-])(SERVICE(?:\s+SILENT)?\s*)<([^<>"{}|^`\\\x00-\x20]*)>'
+    r'|<[^<>"{}|^`\\\x00-\x20]*>',
+    re.DOTALL | re.IGNORECASE,
 )
 
 
@@ -556,9 +454,10 @@ def redirect_services(text: str, redirects: dict[str, str]) -> str:
 
     This is how ``wikidata_endpoint`` works: a query names Wikidata's query service as users
     write it (``SERVICE <https://query.wikidata.org/sparql>``) and the server sends it to a
-    mirror, or to a stand-in in the tests. Only IRIs written out in full are redirected (not
-    prefixed names); strings and comments are left as they are. Call it after the allow-list
-    check, which judges the endpoint the query names.
+    mirror, or to a stand-in in the tests. Only the IRI right after a SERVICE keyword is
+    redirected, and only when written out in full (not a prefixed name): the same IRI as data,
+    in strings or in comments is left as it is. Call it after the allow-list check, which judges
+    the endpoint the query names.
     """
     wanted = _redirect_table(tuple(sorted(redirects.items())))
     if not wanted or "<" not in text:
@@ -568,11 +467,11 @@ def redirect_services(text: str, redirects: dict[str, str]) -> str:
         return text  # no named endpoint's host in the text: nothing to replace
 
     def replace(match: re.Match) -> str:
-        iri = match.group(1)
+        keyword, iri = match.group(1, 2)
         if iri is None:
             return match.group(0)
         target = wanted.get(normalise(iri) or "")
-        return f"<{target}>" if target else match.group(0)
+        return f"{keyword}<{target}>" if target else match.group(0)
 
     return _IRI_TOKENS.sub(replace, text)
 
@@ -591,7 +490,7 @@ _SECURITY_HEADERS = (
 )
 
 
-def _is_write(request) -> bool:
+def is_write(request) -> bool:
     """Whether the request is (or may be) a SPARQL update: those get no CORS headers."""
     if request.method != "POST":
         return False
@@ -623,7 +522,7 @@ def apply_headers(request, response):
         headers.pop("Access-Control-Allow-Credentials", None)
     if request.path not in CORS_PATHS:
         return response
-    if _is_write(request):
+    if is_write(request):
         headers.pop("Access-Control-Allow-Origin", None)
         return response
     headers["Access-Control-Allow-Origin"] = "*"

@@ -22,8 +22,6 @@ from server.writes import SCRATCH_DIR, Writer
 
 log = logging.getLogger(__name__)
 
-INFERRED_GRAPH = "graph/inferred"
-
 
 def data_files(config: ServerConfig) -> tuple[list[Path], str]:
     """The RDF files to serve and a fingerprint that says when the store must be reloaded."""
@@ -58,14 +56,20 @@ class Service:
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        files, fingerprint = data_files(config)
         self.writer = Writer(config)  # validation, journal; replays it after a reload
-        self.store = GraphStore.open(
-            Path(config.store_dir), fingerprint, files, after_load=self.writer.replay
-        )
+        if config.store_prepared:  # kg serve: ``prepare`` ran before the processes started
+            self.store = GraphStore.attach(Path(config.store_dir))
+        else:
+            files, fingerprint = data_files(config)
+            self.store = GraphStore.open(
+                Path(config.store_dir), fingerprint, files, after_load=self.writer.replay
+            )
         if config.executor == "inline":
             self.pool = InlineRunner(
-                config.query_timeout, self.store.reader_for, on_runaway=_replace_this_process
+                config.query_timeout,
+                self.store.reader_for,
+                on_runaway=replace_this_process,
+                threads=config.serving_threads,
             )
         else:
             self.pool = QueryPool(config.workers(), config.query_timeout)
@@ -73,7 +77,7 @@ class Service:
 
     @property
     def inferred_graph(self) -> str:
-        return f"{self.config.base}{INFERRED_GRAPH}"
+        return self.config.inferred_graph
 
     def default_graphs(self, inference: str) -> list[str] | None:
         """The graphs the default graph is the union of; None means every graph.
@@ -151,7 +155,7 @@ class Service:
         self.store.close()
 
 
-def _replace_this_process() -> None:
+def replace_this_process() -> None:
     """Ask gunicorn to replace this worker once its requests are answered (graceful exit)."""
     log.warning("process %d will be replaced: a query it started is still running", os.getpid())
     os.kill(os.getpid(), signal.SIGTERM)

@@ -92,7 +92,21 @@ class ServerConfig:
     # How queries run (server.executor): "pool" of worker processes (an app on its own) or
     # "inline" in the serving process itself (kg serve: one serving process per core).
     executor: str = "pool"
+    # Whether ``server.service.prepare`` has loaded the store before this app starts (kg serve):
+    # then the app only attaches to it, and never reloads it under other serving processes.
+    store_prepared: bool = False
+    # Requests one serving process answers at once (gunicorn's threads); an inline executor keeps
+    # as many query threads, so a query never waits for a thread inside its time limit.
+    serving_threads: int = 4
     extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def inferred_graph(self) -> str:
+        """The named graph that holds the owlrl entailments (as ``kg build --infer`` names it)."""
+        from kg.graph import INFERRED_GRAPH
+        from kg.iri import Minter
+
+        return str(Minter(self.base).graph(INFERRED_GRAPH))
 
     def service_redirects(self) -> dict[str, str]:
         """Endpoints a query names, mapped to where they are really sent."""

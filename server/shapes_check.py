@@ -56,7 +56,10 @@ from rdflib import RDF, RDFS, SH, XSD, BNode, Graph, Literal, URIRef
 from rdflib.plugins.sparql.sparql import Query
 
 from kg.validate import ParsedOnce, Report, _Labels, _namespaces, _result, _sort_key
+from server import rdflib_fixes
 from server.delta import UnionView
+
+rdflib_fixes.apply()  # the shapes' SPARQL is prepared with rdflib, under the write lock
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES_FILE = ROOT / "ontology" / "shapes.ttl"

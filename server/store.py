@@ -151,6 +151,16 @@ class GraphStore:
                     graph_store._take_snapshot(store)
         return graph_store
 
+    @classmethod
+    def attach(cls, directory: Path) -> GraphStore:
+        """The store ``open`` has prepared, for a serving process: nothing is checked, loaded
+        or repaired here. ``kg serve`` prepares the store once before its processes start; a
+        process started later (one replacing a runaway) must not reload the store, or remove
+        its snapshots, under the processes still serving it because a new build has landed."""
+        if not (directory / FINGERPRINT_FILE).is_file():
+            raise FileNotFoundError(f"{directory} holds no prepared store")
+        return cls(directory)
+
     def _primary_damage(self) -> str | None:
         """Why the primary store cannot be opened (RocksDB reports corruption), or None."""
         if not self.primary_path.is_dir():

@@ -29,6 +29,12 @@ GRAPH_FORMATS = {
 }
 
 
+TOO_LARGE = (
+    "the result exceeds the limit of {limit} bytes (max_result_bytes); narrow the query or add "
+    "LIMIT"
+)
+
+
 class ResultTooLargeError(Exception):
     pass
 
@@ -125,12 +131,7 @@ def run_job(job: dict, open_store) -> tuple:
     try:
         result.serialize(sink, table[media])
     except ResultTooLargeError:
-        return (
-            "error",
-            413,
-            f"the result exceeds the limit of {job['max_bytes']} bytes (max_result_bytes); "
-            "narrow the query or add LIMIT",
-        )
+        return ("error", 413, TOO_LARGE.format(limit=job["max_bytes"]))
     except OSError as err:
         return ("error", 502, f"query evaluation failed: {err}")
     except (SyntaxError, ValueError) as err:

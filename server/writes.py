@@ -68,7 +68,6 @@ log = logging.getLogger(__name__)
 JOURNAL_FILE = "journal.jsonl"
 REJECTED_FILE = "journal-rejected.jsonl"
 SCRATCH_DIR = "scratch"
-INFERRED_GRAPH = "graph/inferred"
 _APPLY_ERRORS = (OSError, RuntimeError, ValueError)
 
 
@@ -209,7 +208,7 @@ class Writer:
         self.config = config
         self.directory = Path(config.store_dir)
         self.journal = Journal(self.directory)
-        self.leave_out = [ox.NamedNode(f"{config.base}{INFERRED_GRAPH}")]
+        self.leave_out = [ox.NamedNode(config.inferred_graph)]
         self.prefixes = prefixes(config.base)
         self.replayed = 0
         self.rejected: list[dict] = []  # writes the last replay could not apply again

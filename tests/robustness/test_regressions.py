@@ -233,3 +233,91 @@ def test_checking_a_huge_update_for_load_counts_against_the_time_limit(build_dir
         assert_known_answer(client)
     finally:
         app.extensions["kg"].close()
+
+
+def test_in_front_of_a_remote_store_the_service_check_counts_against_the_time_limit():
+    # RemoteService ran the check in the request thread, with no limit
+    from server.remote import RemoteService
+    from server.security import guard_for
+    from server.settings import ServerConfig
+
+    config = ServerConfig(
+        store_dir="unused", remote_endpoint="http://127.0.0.1:9/sparql", query_timeout=1.0
+    )
+    remote = RemoteService(config)
+    try:
+        values = rows(30_000, '(<urn:robustness:{i}> "a service {i}")')
+        query = f"SELECT * WHERE {{ VALUES (?x ?label) {{ {values} }} }}"
+        guard = guard_for(query, config.service_allow, config.service_redirects())
+        answer = remote.run_query(
+            query,
+            default_graphs=None,
+            named_graphs=None,
+            result_formats=["application/sparql-results+json"],
+            graph_formats=[],
+            query_dataset=True,
+            guard=guard,
+        )
+        assert answer[:2] == ("error", 503) and "time limit" in answer[2]
+    finally:
+        remote.close()
+
+
+# -- moved from test_load.py -----------------------------------------------------------------------
+# This regression test depends on the pyparsing race still reproducing in a fresh process without
+# the guard: if a new pyparsing or rdflib no longer races, the "unguarded" run shows no error and
+# the test fails saying so (it can then no longer tell the fix apart, and should go).
+PARSER_RACE = """
+import sys, threading
+if sys.argv[1] == "guarded":
+    import server.security  # noqa: F401 - serialises rdflib's SPARQL parsing
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+QUERY = ("SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o OPTIONAL { ?s <urn:x> ?y } "
+         "FILTER(?o > 1 && STRSTARTS(STR(?s), 'a')) SERVICE <https://q.example/sparql> "
+         "{ ?s ?p ?o } } GROUP BY ?s ORDER BY DESC(?n) LIMIT 5")
+UPDATE = "PREFIX e: <urn:e:> INSERT DATA { GRAPH e:g { e:a e:b e:c , 1 , 2.5 , 'x' } }"
+barrier, errors = threading.Barrier(16), []
+def run(index):
+    barrier.wait()
+    for turn in range(3):
+        try:
+            parseUpdate(UPDATE) if (index + turn) % 2 else parseQuery(QUERY)
+        except Exception as err:
+            errors.append(repr(err))
+threads = [threading.Thread(target=run, args=(i,)) for i in range(16)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(len(errors))
+"""
+
+
+def _parser_race_errors(mode: str) -> int:
+    import subprocess
+    import sys
+
+    from kg_process import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", PARSER_RACE, mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return int(done.stdout.split()[-1])
+
+
+def test_concurrent_first_parses_never_break_the_sparql_guard():
+    """Found by the load test: 16 threads parsing SPARQL at once in a fresh process broke
+    pyparsing's parse actions for good (every update naming "load" got 400). With
+    server.security imported, rdflib's parsing is serialised and nothing fails."""
+    from kg_process import record_figures
+
+    unguarded = []
+    while len(unguarded) < 3 and not any(unguarded):  # the race shows at once, nearly always
+        unguarded.append(_parser_race_errors("plain"))
+    guarded = _parser_race_errors("guarded")
+    record_figures("load-parser-race", {"unguarded_errors": unguarded, "guarded_errors": guarded})
+    assert any(unguarded), "the race did not show: the test cannot tell the fix apart"
+    assert guarded == 0

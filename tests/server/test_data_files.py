@@ -60,3 +60,25 @@ def test_a_second_server_on_the_same_store_is_refused_in_one_line(tmp_path, caps
         status = main(["serve", "--data", str(tmp_path / "a.ttl"), "--store", str(store)])
     assert status == 1
     assert "is in use by another kg serve" in capsys.readouterr().err
+
+
+def test_a_serving_process_started_after_a_new_build_does_not_reload_the_store(
+    make_app, tmp_path
+):
+    # kg serve prepares the store once; a process that starts later (replacing a runaway) only
+    # attaches to it: reloading there would replace the store under the processes serving it
+    from server.service import prepare
+    from server.settings import ServerConfig
+
+    data = tmp_path / "a.ttl"
+    data.write_text(TURTLE)
+    store_dir = str(tmp_path / "store")
+    prepare(ServerConfig(store_dir=store_dir, data_files=(str(data),)))
+    data.write_text(TURTLE.replace("Ann", "Bea"))  # the new build lands while serving
+    app = make_app(store_dir=store_dir, data_files=(str(data),), store_prepared=True)
+    query = "SELECT ?n WHERE { ?s <http://example.org/name> ?n }"
+    names = rows(app.test_client().get("/sparql", query_string={"query": query}))
+    assert [r["n"]["value"] for r in names] == ["Ann"]
+    restarted = make_app(store_dir=store_dir, data_files=(str(data),))  # a restart reloads it
+    names = rows(restarted.test_client().get("/sparql", query_string={"query": query}))
+    assert [r["n"]["value"] for r in names] == ["Bea"]

@@ -71,6 +71,19 @@ def test_a_commander_is_joined_with_his_wikidata_birth_date(serve, wikidata):
     assert len(sent) == 1 and "P569" in sent[0]["params"]["query"]
 
 
+def test_only_the_service_endpoint_is_redirected_not_the_same_iri_as_data(serve, wikidata):
+    client = serve(wikidata_endpoint=wikidata.sparql_url)
+    named = JOIN.replace(
+        "SELECT ?commander ?born",
+        "SELECT ?commander ?born (<https://query.wikidata.org/sparql> AS ?endpoint)",
+    )
+    response = _select(client, named)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    rows = response.get_json()["results"]["bindings"]
+    assert [r["endpoint"]["value"] for r in rows] == ["https://query.wikidata.org/sparql"]
+    assert [r["born"]["value"] for r in rows] == ["1865-03-27T00:00:00Z"]
+
+
 def test_other_endpoints_stay_refused_when_wikidata_is_redirected(serve, wikidata):
     client = serve(wikidata_endpoint=wikidata.sparql_url)
     direct = JOIN.replace("https://query.wikidata.org/sparql", wikidata.sparql_url)
