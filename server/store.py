@@ -80,6 +80,30 @@ def rdf_format(path: Path) -> ox.RdfFormat:
         raise ValueError(f"{path}: unknown RDF file extension (known: {known})") from None
 
 
+class SnapshotReaders:
+    """``readers(path)``: the snapshot at ``path`` open read-only; the two last used stay open
+    (snapshots change only with writes, and a query may still read the one before)."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, ox.Store] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, path: str) -> ox.Store:
+        store = self._open.get(path)
+        if store is not None:
+            return store
+        with self._lock:
+            store = self._open.get(path)
+            if store is None:
+                store = ox.Store.read_only(path)
+                self._open = {**dict(list(self._open.items())[-1:]), path: store}
+            return store
+
+    def clear(self) -> None:
+        with self._lock:
+            self._open = {}
+
+
 class GraphStore:
     """The store of a server: its primary (opened only to write), snapshots and write lock."""
 
@@ -88,8 +112,7 @@ class GraphStore:
         self._current_path = str(directory / "snapshots" / CURRENT_FILE)
         self._current: tuple[tuple[int, int], Snapshot] | None = None  # (inode, mtime) -> it
         self._thread_lock = threading.RLock()
-        self._readers: dict[str, ox.Store] = {}
-        self._readers_lock = threading.Lock()
+        self.reader_for = SnapshotReaders()  # the snapshot at a path, open read-only
 
     @property
     def primary_path(self) -> Path:
@@ -283,18 +306,6 @@ class GraphStore:
         """The newest snapshot, open read-only (one per process and version)."""
         return self.reader_for(self.snapshot().path)
 
-    def reader_for(self, path: str) -> ox.Store:
-        """The snapshot at ``path``, open read-only; the two last used stay open."""
-        store = self._readers.get(path)
-        if store is not None:
-            return store
-        with self._readers_lock:
-            store = self._readers.get(path)
-            if store is None:
-                store = ox.Store.read_only(path)
-                self._readers = {**dict(list(self._readers.items())[-1:]), path: store}
-            return store
-
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self.reader().named_graphs() if isinstance(g, ox.NamedNode))
 
@@ -303,8 +314,7 @@ class GraphStore:
 
     def close(self) -> None:
         """Forget the open snapshots (the primary is only open during a write)."""
-        with self._readers_lock:
-            self._readers.clear()
+        self.reader_for.clear()
 
 
 class _Handle:

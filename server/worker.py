@@ -13,6 +13,8 @@ import re
 
 import pyoxigraph as ox
 
+from server.store import SnapshotReaders
+
 RESULT_FORMATS = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
@@ -139,23 +141,9 @@ def run_job(job: dict, open_store) -> tuple:
     return ("ok", media, sink.value())
 
 
-def snapshot_opener():
-    """``open_store(path)`` keeping the last snapshot open (they change only with writes)."""
-    stores: dict = {}
-
-    def open_store(path: str):
-        store = stores.get(path)
-        if store is None:
-            stores.clear()
-            store = stores[path] = ox.Store.read_only(path)
-        return store
-
-    return open_store
-
-
 def serve(connection) -> None:
     """The worker loop: receive jobs until the pipe closes."""
-    open_store = snapshot_opener()
+    open_store = SnapshotReaders()
     while True:
         try:
             job = connection.recv()
