@@ -161,16 +161,8 @@ def collect_statements(
     loaders: Mapping[str, Loader],
 ) -> tuple[dict[str, LoadResult], list[Statement]]:
     """Run the loaders (adding their entities), then read the curated annotations; all checked."""
-    results: dict[str, LoadResult] = {}
-    statements: list[Statement] = []
-    for record in records:
-        if record.loader not in loaders:
-            raise DataError(f"data/sources/{record.id}.yaml: unknown loader {record.loader!r}")
-        result = loaders[record.loader](record, registry)
-        for decl in result.entities:
-            registry.add(decl)
-        results[record.id] = result
-        statements.extend(result.statements)
+    results = run_loaders(registry, records, loaders)
+    statements: list[Statement] = [s for result in results.values() for s in result.statements]
     by_id = {r.id: r for r in records}
     for path in sorted((project.data_dir / "annotations").glob("*.yaml")):
         source = path.stem
@@ -209,13 +201,30 @@ def check_aliases(registry: Registry, records: list[SourceRecord]) -> None:
                 )
 
 
+def run_loaders(
+    registry: Registry, records: list[SourceRecord], loaders: Mapping[str, Loader]
+) -> dict[str, LoadResult]:
+    """Run each source's loader in turn, adding the entities it declares to ``registry``.
+
+    Returns the results by source id; a source naming a loader that is not in ``loaders`` is a
+    ``DataError`` naming its catalogue record.
+    """
+    results: dict[str, LoadResult] = {}
+    for record in records:
+        if record.loader not in loaders:
+            raise DataError(f"data/sources/{record.id}.yaml: unknown loader {record.loader!r}")
+        result = loaders[record.loader](record, registry)
+        for decl in result.entities:
+            registry.add(decl)
+        results[record.id] = result
+    return results
+
+
 def add_loader_entities(
     registry: Registry, records: list[SourceRecord], loaders: Mapping[str, Loader]
 ) -> Registry:
     """The registry with the entities the loaders declare (as the build sees it)."""
-    for record in records:
-        for decl in loaders[record.loader](record, registry).entities:
-            registry.add(decl)
+    run_loaders(registry, records, loaders)
     return registry
 
 
@@ -336,12 +345,24 @@ def write_output(project: Project, result: BuildResult, out: Path) -> None:
     os.replace(temporary, out / MANIFEST_FILE)
 
 
+def output_files(out: Path, *, inferred: bool = True) -> list[Path]:
+    """The RDF files of the build in ``out``: ``graph.trig``, then ``inferred.trig`` if present.
+
+    ``graph.trig`` is listed even when missing (reading it then fails naming it); with
+    ``inferred=False`` the inferred graph is left out.
+    """
+    files = [out / GRAPH_FILE]
+    if inferred and (out / INFERRED_FILE).is_file():
+        files.append(out / INFERRED_FILE)
+    return files
+
+
 def output_digests(out: Path) -> dict[str, str]:
     """The SHA-256 of each output file present (``graph.trig``, ``inferred.trig``)."""
     return {
-        name: hashlib.sha256((out / name).read_bytes()).hexdigest()
-        for name in (GRAPH_FILE, INFERRED_FILE)
-        if (out / name).is_file()
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in output_files(out)
+        if path.is_file()
     }
 
 
@@ -392,7 +413,6 @@ def stale_reason(project: Project, out: Path, *, inferred: bool = False) -> str 
 def read_output(out: Path, *, inferred: bool = False) -> Dataset:
     """Load a built dataset (with the inferred graph when asked and present)."""
     dataset = Dataset(default_union=True)
-    dataset.parse(out / GRAPH_FILE, format="trig")
-    if inferred and (out / INFERRED_FILE).is_file():
-        dataset.parse(out / INFERRED_FILE, format="trig")
+    for path in output_files(out, inferred=inferred):
+        dataset.parse(path, format="trig")
     return dataset

@@ -42,8 +42,8 @@ def _loaders():
     return default_loaders(), sentence_values()
 
 
-def ensure_built(args, project: pipeline.Project, *, inferred: bool = False):
-    """The built dataset in ``--out``, building it first when missing or out of date."""
+def build_if_stale(args, project: pipeline.Project, *, inferred: bool = False) -> Path:
+    """The build directory ``--out``, built first when missing, out of date or corrupt."""
     out = _out(args, project)
     reason = pipeline.stale_reason(project, out, inferred=inferred)
     if reason is not None:
@@ -58,7 +58,12 @@ def ensure_built(args, project: pipeline.Project, *, inferred: bool = False):
             progress=_progress(args.quiet),
         )
         pipeline.write_output(project, result, out)
-    return pipeline.read_output(out, inferred=inferred)
+    return out
+
+
+def ensure_built(args, project: pipeline.Project, *, inferred: bool = False):
+    """The built dataset in ``--out`` (read with rdflib), building it first if need be."""
+    return pipeline.read_output(build_if_stale(args, project, inferred=inferred), inferred=inferred)
 
 
 # -- commands -------------------------------------------------------------------------------
@@ -172,12 +177,9 @@ def cmd_serve(args) -> int:
         store_dir = args.store or str(project.default_out / "store-files")
     else:
         files = []
-        inferred = not args.no_infer
-        out = _out(args, project)
-        if not pipeline.is_current(project, out, inferred=inferred):
-            ensure_built(args, project, inferred=inferred)  # only builds (and reads) if stale
+        out = build_if_stale(args, project, inferred=not args.no_infer)
         build_dir = str(out)
-        store_dir = args.store or str(_out(args, project) / "store")
+        store_dir = args.store or str(out / "store")
     config = from_environment(
         store_dir=store_dir,
         data_files=tuple(files),
@@ -223,9 +225,7 @@ def cmd_push(args) -> int:
     from kg.push import push
 
     project = _project(args)
-    out = _out(args, project)
-    if not pipeline.is_current(project, out):
-        ensure_built(args, project)  # only builds (and reads) if missing or stale
+    out = build_if_stale(args, project)  # the store reads the files: no rdflib here
     user = args.user or os.environ.get("KG_REMOTE_USER") or None
     password = args.password if args.password is not None else os.environ.get("KG_REMOTE_PASSWORD")
     report = push(

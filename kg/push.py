@@ -33,20 +33,19 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.build import output_files
 from kg.errors import KGError
 
 # Virtuoso 7.2's SPARQL parser runs out of stack ("SP030 ... memory exhausted") near 5,000 triples
 # in one INSERT DATA; 2,000 keeps well clear of it and costs a few more requests.
 DEFAULT_BATCH = 2_000
 DEFAULT_TIMEOUT = 300.0  # seconds one request may take
-GRAPH_FILE = "graph.trig"
-INFERRED_FILE = "inferred.trig"
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 UPDATE_TYPE = "application/sparql-update; charset=utf-8"
@@ -280,8 +279,7 @@ def _unreachable(method: str, url: str, err: Exception) -> RemoteError:
 def read_build(out: Path) -> dict[str, list[ox.Triple]]:
     """The triples of every graph of a build, by graph name ("" for the default graph)."""
     graphs: dict[str, dict[ox.Triple, None]] = defaultdict(dict)  # ordered and without repeats
-    files = [out / GRAPH_FILE] + ([out / INFERRED_FILE] if (out / INFERRED_FILE).is_file() else [])
-    for path in files:
+    for path in output_files(out):
         for quad in ox.parse(path=str(path), format=ox.RdfFormat.TRIG):
             name = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
             graphs[name][quad.triple] = None
@@ -302,12 +300,36 @@ def batches(triples: list[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
         yield blank
 
 
-def insert_data(graph: str, triples: list[ox.Triple]) -> str:
-    """``INSERT DATA`` of the triples into ``graph`` ("" for the default graph)."""
-    lines = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
-    if not graph:
-        return f"INSERT DATA {{\n{lines}\n}}"
-    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{lines}\n}} }}"
+def sparql_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """A term in SPARQL (and N-Triples) syntax, a triple term (RDF 1.2) as ``<<( s p o )>>``.
+
+    ``str()`` of a pyoxigraph term is its N-Triples form, except for a triple term, which it
+    writes without the ``<<( )>>`` around it: as an object, that would be three terms.
+    """
+    if isinstance(term, ox.Triple):
+        inner = " ".join(sparql_term(t) for t in (term.subject, term.predicate, term.object))
+        return f"<<( {inner} )>>"
+    return str(term)
+
+
+def insert_data(quads: Iterable[ox.Quad]) -> str:
+    """``INSERT DATA`` of these quads, in N-Triples syntax grouped by graph (in order of first use).
+
+    Example: ``insert_data([ox.Quad(s, p, o, ox.NamedNode("https://example.org/g"))])``.
+    """
+    by_graph: dict = defaultdict(list)
+    for quad in quads:
+        by_graph[quad.graph_name].append(
+            f"{sparql_term(quad.subject)} {sparql_term(quad.predicate)} "
+            f"{sparql_term(quad.object)} ."
+        )
+    blocks = []
+    for graph, lines in by_graph.items():
+        body = "\n".join(lines)
+        blocks.append(
+            body if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{\n{body}\n}}"
+        )
+    return "INSERT DATA {\n" + "\n".join(blocks) + "\n}"
 
 
 def graph_store_url(gsp: str, graph: str) -> str:
@@ -380,8 +402,12 @@ def push_update(
         if replace:
             remote.update(endpoint, f"DROP SILENT GRAPH <{graph}>" if graph else "CLEAR DEFAULT")
             sent += 1
+        name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         for batch in batches(triples, size):
-            remote.update(endpoint, insert_data(graph, batch))
+            remote.update(
+                endpoint,
+                insert_data(ox.Quad(t.subject, t.predicate, t.object, name) for t in batch),
+            )
             sent += 1
     except RemoteError as err:
         raise _failed(graph, err) from None

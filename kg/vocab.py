@@ -18,6 +18,7 @@ SIKG = Namespace("https://w3id.org/sikg/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("https://schema.org/")
 WD = Namespace("http://www.wikidata.org/entity/")
+WDT = Namespace("http://www.wikidata.org/prop/direct/")  # Wikidata's truthy ("direct") properties
 ONTOLOGY_IRI = URIRef("https://w3id.org/sikg/ontology")
 
 DEFAULT_BASE = "https://w3id.org/sikg/"

@@ -122,3 +122,50 @@ def test_a_changed_source_text_fails_the_build_naming_source_and_quote(
     assert main(["build", "-q"]) == 1
     err = capsys.readouterr().err
     assert "source 'wikipedia'" in err and "4,192" in err and "not found verbatim" in err
+
+
+@pytest.mark.parametrize(
+    "command", [("build", "-q"), ("check", "data/annotations/wikipedia.yaml"), ("link", "--report")]
+)
+def test_an_unknown_loader_is_one_line_naming_the_source(
+    project_copy, monkeypatch, run_kg, command
+):
+    path = project_copy.root / "data" / "sources" / "blog.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("loader: blog", "loader: nonesuch"))
+    monkeypatch.setenv("KG_PROJECT_ROOT", str(project_copy.root))
+    monkeypatch.setenv("KG_BUILD_DIR", str(project_copy.root / "out"))
+    monkeypatch.chdir(project_copy.root)
+    status, _, err = run_kg(*command)
+    assert status == 1
+    assert err.strip() == "kg: error: data/sources/blog.yaml: unknown loader 'nonesuch'"
+
+
+def test_push_builds_a_stale_build_without_reading_it_with_rdflib(
+    project, built, tmp_path, monkeypatch, run_kg
+):
+    from kg import build as pipeline
+    from kg import push as push_module
+
+    out = tmp_path / "build"
+    calls = []
+    monkeypatch.setattr(pipeline, "build", lambda *args, **kwargs: calls.append("build") or built)
+
+    def no_rdflib(*args, **kwargs):
+        raise AssertionError("kg push read the build with rdflib")
+
+    monkeypatch.setattr(pipeline, "read_output", no_rdflib)
+
+    def pushed(to, endpoint, **kwargs):
+        calls.append(("push", to, endpoint))
+        return push_module.PushReport(endpoint, "SPARQL Update")
+
+    monkeypatch.setattr(push_module, "push", pushed)
+    args = ("push", "--to", "http://127.0.0.1:9/sparql", "--out", str(out), "-q")
+    status, out_text, err = run_kg(*args)
+    assert status == 0, err
+    assert calls == ["build", ("push", out, "http://127.0.0.1:9/sparql")]
+    assert pipeline.is_current(project, out)
+    calls.clear()
+    status, _, err = run_kg(*args)  # current now: neither built nor read
+    assert status == 0, err
+    assert calls == [("push", out, "http://127.0.0.1:9/sparql")]

@@ -1,9 +1,10 @@
 """A polite client for Wikidata's search API and query service, with a disk cache.
 
 Wikimedia asks API users for a descriptive User-Agent, a modest request rate and backing off
-when told to (https://meta.wikimedia.org/wiki/User-Agent_policy). Every answer is cached on disk
-under a hash of its request, so a second run makes no requests; offline, only the cache is read
-and a request that is not in it fails with ``NotCached``, which callers report rather than hide.
+when told to (https://meta.wikimedia.org/wiki/User-Agent_policy). Every usable answer (not an
+error sent as JSON, such as ``maxlag``) is cached on disk under a hash of its request, so a second
+run makes no requests; offline, only the cache is read and a request that is not in it fails with
+``NotCached``, which callers report rather than hide.
 """
 
 from __future__ import annotations
@@ -86,9 +87,11 @@ class WikidataClient:
             "format": "json",
         }
         url = f"{self.config.api_url}?{urllib.parse.urlencode(params)}"
-        answer = self._get_json(url, "application/json", f"search for {text!r}")
-        if "error" in answer:
-            info = answer["error"].get("info") or answer["error"].get("code") or "an error"
+        answer = self._get_json(url, "application/json", f"search for {text!r}", _is_search)
+        if not _is_search(answer):
+            error = answer.get("error") if isinstance(answer, dict) else None
+            error = error if isinstance(error, dict) else {}
+            info = error.get("info") or error.get("code") or "an error"
             raise WikidataError(f"Wikidata search for {text!r} answered {info}")
         return list(answer.get("search") or [])
 
@@ -96,24 +99,30 @@ class WikidataClient:
         """The bindings of a SELECT query on the query service."""
         url = f"{self.config.sparql_url}?{urllib.parse.urlencode({'query': query})}"
         answer = self._get_json(
-            url, "application/sparql-results+json", f"query to {self.config.sparql_url}"
+            url,
+            "application/sparql-results+json",
+            f"query to {self.config.sparql_url}",
+            _is_results,
         )
-        try:
-            return list(answer["results"]["bindings"])
-        except (KeyError, TypeError):
-            raise WikidataError(
-                f"{self.config.sparql_url} did not answer with SPARQL JSON results"
-            ) from None
+        if not _is_results(answer):
+            raise WikidataError(f"{self.config.sparql_url} did not answer with SPARQL JSON results")
+        return list(answer["results"]["bindings"])
 
     # -- cache, politeness, retries ------------------------------------------------------------
     def cache_path(self, url: str) -> Path:
         key = hashlib.sha256(url.encode("utf-8")).hexdigest()
         return self.config.cache_dir / key[:2] / f"{key}.json"
 
-    def _get_json(self, url: str, accept: str, what: str) -> dict:
+    def _get_json(self, url: str, accept: str, what: str, usable: Callable[[object], bool]):
+        """The JSON answer to ``url``, from the cache or the network.
+
+        Only an answer ``usable`` accepts is cached (and read from the cache): Wikidata sends some
+        transient failures, such as ``maxlag``, as JSON with HTTP 200, and one of those cached
+        would be the answer for good. An unusable answer is returned for the caller to report.
+        """
         path = self.cache_path(url)
         cached = _read_cached(path)
-        if cached is not None:
+        if cached is not None and usable(cached):
             self.cache_hits += 1
             return cached
         if self.config.offline:
@@ -125,7 +134,8 @@ class WikidataClient:
             answer = json.loads(body)
         except ValueError:
             raise WikidataError(f"{what}: the answer is not JSON") from None
-        _write_atomically(path, {"url": url, "retrieved": _now(), "body": answer})
+        if usable(answer):
+            _write_atomically(path, {"url": url, "retrieved": _now(), "body": answer})
         return answer
 
     def _fetch(self, url: str, accept: str, what: str) -> bytes:
@@ -173,6 +183,17 @@ class WikidataClient:
             if wait > 0:
                 self._sleep(wait)
         self._last_request = self._clock()
+
+
+def _is_search(answer: object) -> bool:
+    """A wbsearchentities answer that is not an error (those come with HTTP 200)."""
+    return isinstance(answer, dict) and "error" not in answer
+
+
+def _is_results(answer: object) -> bool:
+    """SPARQL JSON results of a SELECT: ``results.bindings`` is there."""
+    results = answer.get("results") if isinstance(answer, dict) else None
+    return isinstance(results, dict) and isinstance(results.get("bindings"), list)
 
 
 def _read_cached(path: Path) -> dict | None:

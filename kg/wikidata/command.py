@@ -111,6 +111,8 @@ def _reconcile(registry: Registry, table, table_path, rules, client, options, ou
     for outcome in outcomes:
         if outcome.result == "ambiguous":
             print(f"kg link: {outcome.entity} is ambiguous: {outcome.detail}", file=out)
+        elif outcome.result == "proposed" and outcome.detail:
+            print(f"kg link: {outcome.entity} not accepted: {outcome.detail}", file=out)
     return 0
 
 

@@ -18,6 +18,8 @@ from kg.wikidata.client import WikidataClient
 from kg.wikidata.table import LinkTable
 
 LANGUAGES = ("en", "ru", "ja", "zh", "fr", "de", "it", "cs", "pl", "uk")
+# ItemFacts field -> the Wikidata property it is read from and written as (truthy, kg.vocab.WDT);
+# kg.wikidata.links.FACT_DATATYPES says how each value is written.
 FACTS = {"coordinates": "P625", "born": "P569", "died": "P570", "image": "P18"}
 BATCH = 50
 

@@ -9,19 +9,25 @@ description it was matched on, and its justification. ``graph/wikidata`` holds t
 
 from __future__ import annotations
 
-from rdflib import RDF, RDFS, Dataset, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS, XSD
 
 from kg.iri import Minter, digest
-from kg.vocab import SIKG, WD
-from kg.wikidata.enrich import Facts
+from kg.vocab import SIKG, WD, WDT
+from kg.wikidata.enrich import FACTS, Facts
 from kg.wikidata.table import LinkTable
 
 LINKS_GRAPH = "links"
 FACTS_GRAPH = "wikidata"
-WDT = Namespace("http://www.wikidata.org/prop/direct/")
 GEO_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
 PREDICATES = {"accepted": SKOS.exactMatch, "unverified": SIKG.candidateMatch}
+# How each fact of ``FACTS`` is written: a literal of this datatype, or (None) an IRI.
+FACT_DATATYPES: dict[str, URIRef | None] = {
+    "coordinates": GEO_WKT,
+    "born": XSD.dateTime,
+    "died": XSD.dateTime,
+    "image": None,
+}
 
 
 def add_links(dataset: Dataset, minter: Minter, table: LinkTable) -> int:
@@ -68,12 +74,10 @@ def add_facts(dataset: Dataset, minter: Minter, facts: Facts) -> int:
         subject = WD[qid]
         for language, text in item.labels.items():
             graph.add((subject, RDFS.label, Literal(text, lang=language)))
-        if item.coordinates:
-            graph.add((subject, WDT.P625, Literal(item.coordinates, datatype=GEO_WKT)))
-        for field, prop in (("born", WDT.P569), ("died", WDT.P570)):
+        for field, prop in FACTS.items():
             value = getattr(item, field)
             if value:
-                graph.add((subject, prop, Literal(value, datatype=XSD.dateTime)))
-        if item.image:
-            graph.add((subject, WDT.P18, URIRef(item.image)))
+                datatype = FACT_DATATYPES[field]
+                term = URIRef(value) if datatype is None else Literal(value, datatype=datatype)
+                graph.add((subject, WDT[prop], term))
     return len(facts.items)

@@ -185,7 +185,7 @@ class Outcome:
 
     entity: str
     result: str  # accepted | proposed | ambiguous | no candidate | not checked
-    detail: str = ""
+    detail: str = ""  # why: what failed, which candidates were too close, who has the item
     candidates: list[Candidate] = field(default_factory=list)
 
 
@@ -242,11 +242,18 @@ class Reconciler:
         clear = runner_up is None or best.score - runner_up.score >= self.margin
         confident = self.accept_above is not None and best.score >= self.accept_above
         outcome = Outcome(entity.id, "proposed", candidates=ranked)
-        if confident and clear:
+        owner = table.owner(best.qid)
+        if confident and clear and owner not in (None, entity.id):
+            # an item is accepted for one entity only: leave this one for review
+            outcome.detail = (
+                f"{best.qid} ({best.score}) is already accepted for '{owner}'; "
+                "written as unverified"
+            )
+        elif confident and clear:
             outcome.result = "accepted"
             table.put(self._link(entity, best, "accepted"))
             return outcome
-        if confident:
+        elif confident:
             outcome.result = "ambiguous"
             outcome.detail = (
                 f"{best.qid} ({best.score}) and {runner_up.qid} ({runner_up.score}) are too close"

@@ -12,7 +12,9 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from kg.errors import DataError
@@ -21,6 +23,7 @@ STATUSES = ("accepted", "unverified", "rejected", "no-item")
 METHODS = ("evidence", "reconciler", "review")
 QID = re.compile(r"Q[1-9][0-9]*")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")  # the lexical space of xsd:decimal
 
 
 @dataclass(frozen=True)
@@ -45,31 +48,47 @@ class Link:
 COLUMNS = tuple(f.name for f in fields(Link))
 
 
+def _order(link: Link) -> tuple[str, str, str]:
+    return link.entity, link.status, link.qid
+
+
 class LinkTable:
-    """The rows of ``data/links/wikidata.csv``, checked, in entity order."""
+    """The rows of ``data/links/wikidata.csv``, checked, in entity order.
+
+    Two rules hold whenever a row is put, so a table in memory can always be written and read
+    back: an entity has at most one accepted item, and an item is accepted for at most one entity
+    (two entities accepted as the same item would merge them for every joined query).
+    """
 
     def __init__(self, links: Iterable[Link] = ()) -> None:
         self._links: dict[tuple[str, str], Link] = {}
+        self._by_entity: dict[str, dict[str, Link]] = {}  # entity -> qid -> row
+        self._owners: dict[str, str] = {}  # qid -> the entity it is accepted for
         for link in links:
             self.put(link)
 
     def __iter__(self):
-        return iter(sorted(self._links.values(), key=lambda x: (x.entity, x.status, x.qid)))
+        return iter(sorted(self._links.values(), key=_order))
 
     def __len__(self) -> int:
         return len(self._links)
 
     def for_entity(self, entity: str) -> list[Link]:
-        return [link for link in self if link.entity == entity]
+        return sorted(self._by_entity.get(entity, {}).values(), key=_order)
 
     def accepted(self, entity: str) -> Link | None:
-        return next((x for x in self.for_entity(entity) if x.status == "accepted"), None)
+        rows = self._by_entity.get(entity, {}).values()
+        return next((x for x in rows if x.status == "accepted"), None)
+
+    def owner(self, qid: str) -> str | None:
+        """The entity ``qid`` is accepted for, or None."""
+        return self._owners.get(qid)
 
     def with_status(self, status: str) -> list[Link]:
         return [link for link in self if link.status == status]
 
     def put(self, link: Link) -> None:
-        """Add or replace the row for (entity, qid); one accepted item per entity."""
+        """Add or replace the row for (entity, qid); one accepted item per entity and vice versa."""
         if link.status == "accepted":
             other = self.accepted(link.entity)
             if other is not None and other.qid != link.qid:
@@ -77,7 +96,16 @@ class LinkTable:
                     f"entity '{link.entity}' would have two accepted items: "
                     f"{other.qid} and {link.qid}"
                 )
+            owner = self.owner(link.qid)
+            if owner is not None and owner != link.entity:
+                raise DataError(f"{link.qid} is accepted for both '{owner}' and '{link.entity}'")
+        replaced = self._links.get(link.key)
+        if replaced is not None and replaced.status == "accepted":
+            del self._owners[replaced.qid]
         self._links[link.key] = link
+        self._by_entity.setdefault(link.entity, {})[link.qid] = link
+        if link.status == "accepted":
+            self._owners[link.qid] = link.entity
 
     def get(self, entity: str, qid: str) -> Link | None:
         return self._links.get((entity, qid))
@@ -100,10 +128,12 @@ class LinkTable:
         unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]
         if unknown:
             raise DataError(f"{display}: unknown columns {', '.join(unknown)}")
+        columns = [c for c in COLUMNS if c in reader.fieldnames]
         table = cls()
         for line, row in enumerate(reader, start=2):
             where = f"{display}:{line}"
-            values = {k: (row.get(k) or "").strip() for k in COLUMNS}
+            # a column the file leaves out keeps the Link default (``method`` is "review")
+            values = {k: (row.get(k) or "").strip() for k in columns}
             link = Link(**values)
             _check(link, where, entities)
             if table.get(link.entity, link.qid) is not None:
@@ -112,7 +142,6 @@ class LinkTable:
                 table.put(link)
             except DataError as err:
                 raise DataError(f"{where}: {err}") from None
-        _check_shared_items(table, display)
         return table
 
     def dumps(self) -> str:
@@ -147,28 +176,19 @@ def _check(link: Link, where: str, entities: set[str] | None) -> None:
             f"{where}: accepted link {link.entity} -> {link.qid} needs a justification "
             "(the source that states the id)"
         )
-    if link.checked and not DATE.fullmatch(link.checked):
-        raise DataError(f"{where}: checked date {link.checked!r} is not YYYY-MM-DD")
-    if link.score:
+    if link.checked:  # written as an xsd:date
+        if not DATE.fullmatch(link.checked):
+            raise DataError(f"{where}: checked date {link.checked!r} is not YYYY-MM-DD")
         try:
-            value = float(link.score)
-        except ValueError:
-            raise DataError(f"{where}: score {link.score!r} is not a number") from None
-        if not 0.0 <= value <= 1.0:
-            raise DataError(f"{where}: score {link.score} is not between 0 and 1")
-
-
-def _check_shared_items(table: LinkTable, display: str) -> None:
-    """Two entities accepted as the same item would merge them for every joined query."""
-    owners: dict[str, str] = {}
-    for link in table.with_status("accepted"):
-        if link.qid in owners:
+            date.fromisoformat(link.checked)
+        except ValueError as err:
             raise DataError(
-                f"{display}: {link.qid} is accepted for both '{owners[link.qid]}' and "
-                f"'{link.entity}'"
+                f"{where}: checked date {link.checked!r} is not a date ({err})"
+            ) from None
+    if link.score:  # written as an xsd:decimal
+        if not DECIMAL.fullmatch(link.score):
+            raise DataError(
+                f"{where}: score {link.score!r} is not a number written as a decimal (0.85)"
             )
-        owners[link.qid] = link.entity
-
-
-def with_status(link: Link, status: str) -> Link:
-    return replace(link, status=status)
+        if not 0 <= Decimal(link.score) <= 1:
+            raise DataError(f"{where}: score {link.score} is not between 0 and 1")

@@ -4,7 +4,9 @@ It answers ``/w/api.php?action=wbsearchentities`` and ``/sparql`` in the JSON sh
 services use, from ``tests/data/wikidata/items.yaml``: a search finds items whose label or alias
 starts with the text (as the real search does), and SPARQL runs on an Oxigraph store holding the
 items as Wikidata's truthy RDF. Names in the fixture's ``behaviour`` get server errors or slow
-answers. Every request is recorded, so a test can count what reached the "network".
+answers; ``answer_next`` makes the next request to a path get a given JSON body with HTTP 200 (as
+Wikidata sends ``maxlag``). Every request is recorded, so a test can count what reached the
+"network".
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class WikidataStandIn:
         self.store = load_store(self.fixture)
         self.requests: list[dict] = []
         self._failures: dict[str, int] = {}
+        self._canned: dict[str, list[bytes]] = {}  # path -> bodies for the next requests
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -85,6 +88,11 @@ class WikidataStandIn:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    def answer_next(self, path: str, body: dict) -> None:
+        """The next request to ``path`` (``/w/api.php`` or ``/sparql``) is answered ``body``."""
+        with self._lock:
+            self._canned.setdefault(path, []).append(json.dumps(body).encode())
 
     # -- answers -----------------------------------------------------------------------------
     def search(self, text: str, limit: int) -> list[dict]:
@@ -149,6 +157,11 @@ class WikidataStandIn:
                     standin.requests.append(
                         {"path": path, "params": params, "headers": dict(self.headers)}
                     )
+                    canned = standin._canned.get(path)
+                    body = canned.pop(0) if canned else None
+                if body is not None:
+                    self._send(200, "application/json; charset=utf-8", body)
+                    return
                 if path == "/w/api.php" and params.get("action") == "wbsearchentities":
                     self._search(params)
                 elif path == "/sparql" and "query" in params:

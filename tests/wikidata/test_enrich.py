@@ -6,9 +6,9 @@ from rdflib import RDFS, Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS, XSD
 
 from kg.iri import Minter
-from kg.vocab import SIKG, WD
-from kg.wikidata.enrich import Facts, enrich
-from kg.wikidata.links import GEO_WKT, WDT, add_facts, add_links
+from kg.vocab import SIKG, WD, WDT
+from kg.wikidata.enrich import Facts, ItemFacts, enrich
+from kg.wikidata.links import GEO_WKT, add_facts, add_links
 from kg.wikidata.table import Link, LinkTable
 
 TABLE = LinkTable(
@@ -53,6 +53,28 @@ def test_facts_are_written_to_their_own_graph_with_the_retrieval_date(make_clien
     retrieved = graph.value(name, PROV.generatedAtTime)
     assert retrieved == Literal("2026-11-23T12:00:00Z", datatype=XSD.dateTime)
     assert str(graph.value(name, DCTERMS.source)).endswith("/sparql")
+
+
+def test_each_fact_is_written_as_a_truthy_wikidata_triple_of_its_type():
+    image = "http://commons.wikimedia.org/wiki/Special:FilePath/Graves.jpg"
+    item = ItemFacts({"en": "Graves"}, "Point(1 2)", "1865-03-27T00:00:00Z", "1940-02-27", image)
+    dataset = Dataset()
+    add_facts(
+        dataset, MINTER, Facts("https://example.org/sparql", "2026-11-23T12:00:00Z", {"Q1": item})
+    )
+    graph = dataset.graph(MINTER.graph("wikidata"))
+    wdt = "http://www.wikidata.org/prop/direct/"
+    assert set(graph.triples((WD.Q1, None, None))) == {
+        (WD.Q1, RDFS.label, Literal("Graves", lang="en")),
+        (WD.Q1, URIRef(wdt + "P625"), Literal("Point(1 2)", datatype=GEO_WKT)),
+        (WD.Q1, URIRef(wdt + "P569"), Literal("1865-03-27T00:00:00Z", datatype=XSD.dateTime)),
+        (WD.Q1, URIRef(wdt + "P570"), Literal("1940-02-27", datatype=XSD.dateTime)),
+        (WD.Q1, URIRef(wdt + "P18"), URIRef(image)),
+    }
+    assert WDT.P625 == URIRef(wdt + "P625")
+    empty = Dataset()  # a fact Wikidata does not have is left out
+    add_facts(empty, MINTER, Facts("https://example.org/sparql", "x", {"Q2": ItemFacts()}))
+    assert not list(empty.graph(MINTER.graph("wikidata")).triples((WD.Q2, None, None)))
 
 
 def test_links_keep_accepted_candidate_and_rejected_apart():

@@ -114,3 +114,23 @@ def test_enrich_offline_without_a_cache_changes_nothing(kg, project_copy):
     status, _, err = kg("link", "--enrich", "--offline")
     assert status == 1 and "cannot enrich the links" in err and "is unchanged" in err
     assert not (project_copy.links_dir / FACTS_FILE).exists()
+
+
+def test_accepting_never_gives_one_item_to_two_entities(kg, project_copy, stand_in_args):
+    # john-ward already holds the item the search finds best for william-s-graves
+    table_path = project_copy.links_dir / LINK_TABLE
+    table_path.write_text(
+        table_path.read_text().splitlines()[0]
+        + "\njohn-ward,Q900001,accepted,,,,review,test fixture,2026-11-23\n"
+    )
+    status, out, err = kg(
+        "link", "--entity", "william-s-graves", "--accept-above", "0.8", *stand_in_args
+    )
+    assert status == 0, err
+    assert "william-s-graves not accepted: Q900001" in out
+    assert "already accepted for 'john-ward'" in out
+    table = LinkTable.read(table_path)  # what was written reads back
+    assert table.get("william-s-graves", "Q900001").status == "unverified"
+    assert table.owner("Q900001") == "john-ward"
+    status, out, err = kg("link", "--report")
+    assert status == 0, err

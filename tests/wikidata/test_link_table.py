@@ -36,6 +36,11 @@ def test_a_table_round_trips_through_csv():
         ("omsk,Q1,unverified,,,high,reconciler,,\n", "'high' is not a number"),
         ("omsk,Q1,unverified,,,,guess,,\n", "method 'guess'"),
         ("omsk,Q1,unverified,,,,review,,23/11/2026\n", "not YYYY-MM-DD"),
+        ("omsk,Q1,unverified,,,,review,,2026-02-30\n", "'2026-02-30' is not a date"),
+        ("omsk,Q1,unverified,,,,review,,20261123\n", "not YYYY-MM-DD"),
+        ("omsk,Q1,unverified,,,5e-1,reconciler,,\n", "'5e-1' is not a number"),
+        ("omsk,Q1,unverified,,,nan,reconciler,,\n", "'nan' is not a number"),
+        ("omsk,Q1,unverified,,,0x1,reconciler,,\n", "'0x1' is not a number"),
         ("omsk,Q1,no-item,,,,review,,\n", "a no-item row names no QID"),
         (GOOD.replace("Q1", "Q2"), "two accepted items: Q1 and Q2"),
         (GOOD.replace("omsk", "perm"), "Q1 is accepted for both 'omsk' and 'perm'"),
@@ -60,6 +65,58 @@ def test_unverified_candidates_may_be_several_but_only_one_is_accepted():
     assert table.accepted("omsk").qid == "Q2"
     with pytest.raises(DataError, match="two accepted items"):
         table.put(Link("omsk", "Q1", "accepted", justification="checked"))
+
+
+@pytest.mark.parametrize("score", ["0", "1", "0.85", ".5", "1.", "+0.500", "1.000"])
+def test_a_score_is_any_xsd_decimal_from_0_to_1(score):
+    row = f"omsk,Q1,unverified,,,{score},reconciler,,2026-02-28\n"
+    assert LinkTable.parse(HEADER + row, "t", ENTITIES).get("omsk", "Q1").score == score
+
+
+def test_optional_columns_may_be_left_out_and_keep_their_defaults():
+    text = "entity,qid,status,justification\nomsk,Q1,accepted,a data set that states it\n"
+    link = LinkTable.parse(text, "t", ENTITIES).accepted("omsk")
+    assert link == Link("omsk", "Q1", "accepted", justification="a data set that states it")
+    assert link.method == "review" and link.score == "" and link.checked == ""
+
+
+def test_an_item_is_accepted_for_one_entity_only_when_a_row_is_put():
+    table = LinkTable([Link("omsk", "Q1", "accepted", justification="checked")])
+    with pytest.raises(DataError, match="Q1 is accepted for both 'omsk' and 'perm'"):
+        table.put(Link("perm", "Q1", "accepted", justification="checked"))
+    assert table.accepted("perm") is None and table.owner("Q1") == "omsk"
+    table.put(Link("perm", "Q1", "unverified"))  # a candidate for both is fine
+    table.put(Link("omsk", "Q1", "accepted", justification="checked again"))  # the same row
+    table.put(Link("omsk", "Q1", "rejected"))  # frees the item
+    assert table.owner("Q1") is None
+    table.put(Link("perm", "Q1", "accepted", justification="checked"))
+    assert table.owner("Q1") == "perm" and table.accepted("perm").qid == "Q1"
+    again = LinkTable.parse(table.dumps(), "t", ENTITIES)  # what is put can be read back
+    assert [link.key for link in again] == [("omsk", "Q1"), ("perm", "Q1")]
+
+
+def test_an_item_accepted_for_two_entities_is_refused_whatever_the_order():
+    rows = GOOD.replace("omsk", "perm") + GOOD  # perm first, on line 2
+    with pytest.raises(DataError) as caught:
+        LinkTable.parse(HEADER + rows, "data/links/wikidata.csv", ENTITIES)
+    assert str(caught.value) == (
+        "data/links/wikidata.csv:3: Q1 is accepted for both 'perm' and 'omsk'"
+    )
+
+
+def test_rows_of_an_entity_come_in_table_order():
+    links = [
+        Link("perm", "Q9", "unverified"),
+        Link("omsk", "Q3", "unverified"),
+        Link("omsk", "Q2", "rejected"),
+        Link("omsk", "Q1", "accepted", justification="checked"),
+        Link("omsk", "Q4", "unverified"),
+    ]
+    table = LinkTable(links)
+    assert [x.qid for x in table.for_entity("omsk")] == ["Q1", "Q2", "Q3", "Q4"]
+    assert [x.qid for x in table if x.entity == "omsk"] == ["Q1", "Q2", "Q3", "Q4"]
+    assert table.for_entity("japan") == [] and table.accepted("japan") is None
+    assert table.accepted("omsk").qid == "Q1"
 
 
 def test_the_project_table_is_valid_and_every_accepted_link_says_why(project, built):

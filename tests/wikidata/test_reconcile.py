@@ -120,3 +120,26 @@ def test_names_match_ignoring_case_accents_and_punctuation(ours, theirs, expecte
 
 def test_different_names_score_below_an_exact_match():
     assert name_score(["Omsk"], ["Tomsk"]) < 0.9
+
+
+def test_an_item_already_accepted_for_another_entity_is_only_proposed(reconcile):
+    # two entries for one man: accepting the item for both would write a table that cannot be
+    # read back (and merge them for every joined query)
+    twin = EntityDecl("graves-twin", "Person", "William S. Graves")
+    outcomes, table = reconcile(GRAVES, twin)
+    assert outcomes["william-s-graves"].result == "accepted"
+    assert outcomes["graves-twin"].result == "proposed"
+    assert "Q900001" in outcomes["graves-twin"].detail
+    assert "already accepted for 'william-s-graves'" in outcomes["graves-twin"].detail
+    assert table.accepted("graves-twin") is None
+    assert table.get("graves-twin", "Q900001").status == "unverified"
+    again = LinkTable.parse(table.dumps(), "t", {"william-s-graves", "graves-twin"})
+    assert again.owner("Q900001") == "william-s-graves"
+
+
+def test_an_item_accepted_in_the_table_before_is_only_proposed(reconcile):
+    table = LinkTable([Link("graves-twin", "Q900001", "accepted", justification="reviewed")])
+    outcomes, table = reconcile(GRAVES, table=table)
+    assert outcomes["william-s-graves"].result == "proposed"
+    assert "already accepted for 'graves-twin'" in outcomes["william-s-graves"].detail
+    assert table.get("william-s-graves", "Q900001").status == "unverified"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import urllib.parse
+
 import pytest
 
 from kg.wikidata.client import NotCachedError, WikidataError
@@ -94,3 +97,62 @@ def test_a_corrupt_cache_entry_is_fetched_again(make_client, wikidata):
     again = make_client()
     assert [h["id"] for h in again.search("Perm")] == ["Q900021", "Q900022"]
     assert again.requests == 1
+
+
+MAXLAG = {
+    "error": {
+        "code": "maxlag",
+        "info": "Waiting for a database server: 7 seconds lagged.",
+        "lag": 7,
+    },
+    "servedby": "mw1234",
+}
+
+
+def test_an_error_sent_with_http_200_is_not_cached(make_client, wikidata):
+    # Wikidata answers maxlag as JSON with HTTP 200: cached, it would be the answer for good
+    wikidata.answer_next("/w/api.php", MAXLAG)
+    client = make_client()
+    with pytest.raises(WikidataError, match="7 seconds lagged"):
+        client.search("Perm")
+    assert not list(client.config.cache_dir.rglob("*.json"))
+    assert [h["id"] for h in client.search("Perm")] == ["Q900021", "Q900022"]
+    assert client.requests == 2 and client.cache_hits == 0
+    again = make_client(offline=True)
+    assert [h["id"] for h in again.search("Perm")] == ["Q900021", "Q900022"]  # now cached
+
+
+def test_a_query_answer_without_bindings_is_not_cached(make_client, wikidata):
+    query = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
+    wikidata.answer_next("/sparql", {"head": {"vars": ["s", "p", "o"]}})
+    client = make_client()
+    with pytest.raises(WikidataError, match="did not answer with SPARQL JSON results"):
+        client.select(query)
+    assert not list(client.config.cache_dir.rglob("*.json"))
+    assert len(client.select(query)) == 1 and client.requests == 2
+    assert len(make_client(offline=True).select(query)) == 1
+
+
+def test_an_error_cached_by_an_older_version_is_fetched_again(make_client, wikidata):
+    client = make_client()
+    url = (
+        client.config.api_url
+        + "?"
+        + urllib.parse.urlencode(
+            {
+                "action": "wbsearchentities",
+                "search": "Perm",
+                "language": "en",
+                "uselang": "en",
+                "type": "item",
+                "limit": "10",
+                "format": "json",
+            }
+        )
+    )
+    path = client.cache_path(url)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"url": url, "retrieved": "2026-01-01T00:00:00Z", "body": MAXLAG}))
+    assert [h["id"] for h in client.search("Perm")] == ["Q900021", "Q900022"]
+    assert client.requests == 1 and client.cache_hits == 0
+    assert json.loads(path.read_text())["body"]["search"]  # the entry is replaced
