@@ -22,7 +22,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from kg.graph import ONTOLOGY_GRAPH
-from kg.vocab import ONTOLOGY_IRI, QUANTITY_PROPERTIES, SIKG, prefixes
+from kg.vocab import ONTOLOGY_IRI, QUANTITY_PROPERTIES, SIKG, WDT, prefixes
+from kg.wikidata.enrich import FACTS
 from server.errors import APIError
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -41,14 +42,8 @@ MATCHES = (SKOS_NS + "exactMatch", SKOS_NS + "closeMatch")
 CANDIDATE_MATCH = SIKG_NS + "candidateMatch"
 # Statements shown in the page header rather than in the list.
 HEADER_PREDICATES = frozenset({RDF_TYPE, RDFS_LABEL, ALT_LABEL, CANDIDATE_MATCH})
-# Facts of linked Wikidata items cached by ``kg link --enrich`` (graph/wikidata), as shown.
-WDT_NS = "http://www.wikidata.org/prop/direct/"
-WIKIDATA_FACTS = {
-    WDT_NS + "P569": "born",
-    WDT_NS + "P570": "died",
-    WDT_NS + "P625": "coordinates",
-    WDT_NS + "P18": "image",
-}
+# Wikidata's own facts (graph/wikidata, from ``kg link --enrich``), by property: what they are.
+WIKIDATA_FACTS = {str(WDT[p]): name for name, p in FACTS.items()}
 # Incoming links that are bookkeeping, not facts (claims, sentence mentions, text structure).
 HIDDEN_INCOMING = (
     RDF_NS + "subject",
@@ -309,9 +304,7 @@ Q_WIKIDATA_FACTS = (
     + """SELECT DISTINCT ?p ?o WHERE {
   VALUES ?item { %(items)s }
   ?item ?p ?o .
-  FILTER (?p IN (rdfs:label, <http://www.wikidata.org/prop/direct/P569>,
-    <http://www.wikidata.org/prop/direct/P570>, <http://www.wikidata.org/prop/direct/P625>,
-    <http://www.wikidata.org/prop/direct/P18>))
+  FILTER (?p IN (rdfs:label, %(facts)s))
 } LIMIT 200"""
 )
 
@@ -677,7 +670,13 @@ class Describer:
         """Labels in other languages, dates, place and image of the linked items, if cached."""
         if not items:
             return []
-        rows = self.data.select(Q_WIKIDATA_FACTS % {"items": _values(t.value for t in items)})
+        rows = self.data.select(
+            Q_WIKIDATA_FACTS
+            % {
+                "items": _values(t.value for t in items),
+                "facts": ", ".join(f"<{p}>" for p in WIKIDATA_FACTS),
+            }
+        )
         facts = []
         for row in rows:
             p, o = row["p"]["value"], row["o"]

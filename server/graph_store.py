@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections import defaultdict
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
+from kg.push import insert_data
 from kg.vocab import prefixes
 from server import negotiation, writes
 from server.delta import State, graph_delta
@@ -280,26 +280,3 @@ def _update_text(target, quads: list[ox.Quad], graphs: set, replace: bool) -> st
     if quads:
         operations.append(insert_data(quads))
     return " ;\n".join(operations)
-
-
-def insert_data(quads: list[ox.Quad]) -> str:
-    """``INSERT DATA`` of these quads, in N-Triples syntax grouped by graph."""
-    by_graph: dict = defaultdict(list)
-    for quad in quads:
-        by_graph[quad.graph_name].append(
-            f"{_term(quad.subject)} {_term(quad.predicate)} {_term(quad.object)} ."
-        )
-    blocks = []
-    for graph, lines in by_graph.items():
-        body = "\n".join(lines)
-        blocks.append(
-            body if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} {{\n{body}\n}}"
-        )
-    return "INSERT DATA {\n" + "\n".join(blocks) + "\n}"
-
-
-def _term(term) -> str:
-    """A term in SPARQL syntax: str() of a triple term (RDF 1.2) leaves out its <<( )>>."""
-    if isinstance(term, ox.Triple):
-        return f"<<( {_term(term.subject)} {_term(term.predicate)} {_term(term.object)} )>>"
-    return str(term)

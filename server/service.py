@@ -12,7 +12,7 @@ import shutil
 import signal
 from pathlib import Path
 
-from kg.build import output_problem
+from kg.build import output_files, output_problem
 from server import security
 from server.errors import APIError
 from server.executor import InlineRunner, QueryPool
@@ -31,9 +31,7 @@ def data_files(config: ServerConfig) -> tuple[list[Path], str]:
     if not config.build_dir:
         return [], "empty"  # an empty dataset, filled by writes (used by the W3C test harness)
     build = Path(config.build_dir)
-    files = [build / "graph.trig"]
-    if (build / "inferred.trig").is_file():
-        files.append(build / "inferred.trig")
+    files = output_files(build)
     manifest_path = build / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text())

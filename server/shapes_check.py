@@ -56,6 +56,7 @@ from rdflib import RDF, RDFS, SH, XSD, BNode, Graph, Literal, URIRef
 from rdflib.plugins.sparql.sparql import Query
 
 from kg.validate import ParsedOnce, Report, _Labels, _namespaces, _result, _sort_key
+from kg.wikidata.links import PREDICATES
 from server import rdflib_fixes
 from server.delta import UnionView
 
@@ -85,10 +86,7 @@ VALUE_PROPERTIES = frozenset(
 # match needs its judgement (sikgsh:WikidataMatchShape), a judgement needs its entity's match
 # (sikgsh:LinkRelationAssertedConstraint).
 LINKED_ENTITY = ox.NamedNode(SIKG + "linkedEntity")
-LINK_RELATIONS = frozenset(
-    ox.NamedNode(iri)
-    for iri in ("http://www.w3.org/2004/02/skos/core#exactMatch", SIKG + "candidateMatch")
-)
+LINK_RELATIONS = frozenset(ox.NamedNode(str(p)) for p in PREDICATES.values())
 # Oxigraph stores every integer-derived datatype as xsd:integer ("5"^^xsd:nonNegativeInteger
 # comes back as "5"^^xsd:integer: https://github.com/oxigraph/oxigraph/issues/526), so a shape
 # asking for one is checked as xsd:integer within that type's range.
