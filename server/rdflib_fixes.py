@@ -95,7 +95,7 @@ def _iterate_rdflib_sparql_lists() -> None:
     as unreadable. rdflib itself made ``TriplesTemplate`` a loop for the same reason; these are
     rewritten the same way, as ``item ('.' item)* '.'?`` and ``Prologue (Update1 (';' Prologue
     Update1)* (';' Prologue)?)?``, which accept exactly the texts the recursive rules accept and
-    collect the same named results. tests/server/test_security_parsing.py compares both forms
+    collect the same named results. tests/w3c/test_rdflib_grammar.py compares both forms
     on every query and update of the W3C suites.
     """
     grammar = rdflib_parser

@@ -52,11 +52,25 @@ def pytest_terminal_summary(terminalreporter, config) -> None:
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(build_dir, tmp_path_factory):
-    """The app the fuzz tests hit: the session build, worker processes, writes enabled."""
-    application = create_app(fuzz_config(str(tmp_path_factory.mktemp("fuzz-store")), build_dir))
-    yield application
-    application.extensions["kg"].close()
+def make_fuzz_app(build_dir, tmp_path_factory):
+    """A factory of fuzzed apps (``fuzz_config``: the session build, worker processes, writes
+    enabled), each on a store of its own; every app it made is closed after the module."""
+    made = []
+
+    def make(name: str):
+        application = create_app(fuzz_config(str(tmp_path_factory.mktemp(name)), build_dir))
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        application.extensions["kg"].close()
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(make_fuzz_app):
+    """The app the fuzz tests hit."""
+    return make_fuzz_app("fuzz-store")
 
 
 @pytest.fixture

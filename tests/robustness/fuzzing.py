@@ -16,16 +16,15 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
+from kg_process import BASE, RES, SIKG
 
+from server.negotiation import GRAPH_TYPES, RESULT_TYPES
 from server.settings import ServerConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("KG_FUZZ_EXAMPLES", "40"))
 SEED = os.environ.get("KG_FUZZ_SEED")
 TOKEN = "fuzz-token"
-BASE = "https://w3id.org/sikg/"
-RES = f"{BASE}id/"
-SIKG = f"{BASE}ontology#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 GRAVES = f"SELECT ?c WHERE {{ <{RES}aef-siberia> <{SIKG}commander> ?c }}"
@@ -503,16 +502,8 @@ def rdf_bodies(draw) -> tuple[str, bytes]:
 
 # -- headers and bytes --------------------------------------------------------------------------
 MEDIA_TYPES = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/rdf+xml",
-    "application/trig",
-    "application/n-quads",
+    *RESULT_TYPES,  # what the endpoint serves, then what it does not
+    *GRAPH_TYPES,
     "text/html",
     "application/json",
     "text/plain",

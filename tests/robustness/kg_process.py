@@ -1,4 +1,6 @@
-"""``kg serve`` as a real process group on 127.0.0.1, and the small HTTP tools the tests share.
+"""``kg serve`` as a real process group on 127.0.0.1, the small HTTP tools the tests share, and
+the dataset's IRIs and one valid write (``sourced_write``), defined here once for every robustness
+module (``fuzzing.py`` imports them from here).
 
 Not a test module: ``test_attacks.py``, ``test_load.py`` and ``test_faults.py`` import it. Every
 server is started in its own session (``start_new_session``), so the whole group (gunicorn's
@@ -24,19 +26,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 READY_WITHIN = 90.0
 FIGURES_DIR = Path(os.environ.get("KG_ROBUSTNESS_FIGURES", "/tmp/kg-robustness"))
-SIKG = "https://w3id.org/sikg/ontology#"
-RES = "https://w3id.org/sikg/id/"
-PREFIXES = """PREFIX res: <https://w3id.org/sikg/id/>
-PREFIX sikg: <https://w3id.org/sikg/ontology#>
-PREFIX claim: <https://w3id.org/sikg/claim/>
-PREFIX src: <https://w3id.org/sikg/source/>
+
+
+# -- the dataset's IRIs, and one write valid against the shapes ----------------------------------
+BASE = "https://w3id.org/sikg/"
+RES = f"{BASE}id/"
+SIKG = f"{BASE}ontology#"
+CLAIM = f"{BASE}claim/"
+PREFIXES = f"""PREFIX res: <{RES}>
+PREFIX sikg: <{SIKG}>
+PREFIX claim: <{CLAIM}>
+PREFIX src: <{BASE}source/>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """
-WIKIPEDIA = "<https://w3id.org/sikg/graph/wikipedia>"
-ANCHOR = "<https://w3id.org/sikg/anchor/wikipedia/637-654>"  # quotes "William S. Graves"
+WIKIPEDIA = f"<{BASE}graph/wikipedia>"
+ANCHOR = f"<{BASE}anchor/wikipedia/637-654>"  # quotes "William S. Graves"
 CLAIM_TRIPLES = 7  # the triples of the claim ``sourced_write`` states (plus the direct fact)
 
 
+def sourced_write(claim: str, obj: str = "res:alfred-knox") -> str:
+    """One INSERT DATA of a fact and its complete claim (8 triples), valid against the shapes."""
+    return f"""{PREFIXES}
+INSERT DATA {{ GRAPH {WIKIPEDIA} {{
+  res:aef-siberia sikg:commander {obj} .
+  {claim} a sikg:Claim ; rdf:subject res:aef-siberia ; rdf:predicate sikg:commander ;
+    rdf:object {obj} ; sikg:statedIn src:wikipedia ; sikg:evidence {ANCHOR} ;
+    sikg:method sikg:CuratedAnnotation .
+}} }}"""
+
+
+# -- small tools ----------------------------------------------------------------------------------
 def env_int(name: str, default: int) -> int:
     """A size from the environment (the long runs), or the small default (CI)."""
     raw = os.environ.get(name, "").strip()
@@ -55,17 +74,6 @@ def record_figures(name: str, figures: dict) -> None:
     text = json.dumps(figures, indent=2, sort_keys=True)
     (FIGURES_DIR / f"{name}.json").write_text(text + "\n")
     print(f"\n[{name}] {text}")
-
-
-def sourced_write(claim: str, obj: str = "res:alfred-knox") -> str:
-    """One INSERT DATA of a fact and its complete claim (8 triples), valid against the shapes."""
-    return f"""{PREFIXES}
-INSERT DATA {{ GRAPH {WIKIPEDIA} {{
-  res:aef-siberia sikg:commander {obj} .
-  {claim} a sikg:Claim ; rdf:subject res:aef-siberia ; rdf:predicate sikg:commander ;
-    rdf:object {obj} ; sikg:statedIn src:wikipedia ; sikg:evidence {ANCHOR} ;
-    sikg:method sikg:CuratedAnnotation .
-}} }}"""
 
 
 # -- plain HTTP on loopback (raw paths are sent as they are: no client-side normalisation) ------
@@ -205,7 +213,11 @@ class KgServe:
                 stderr=err,
                 start_new_session=True,
             )
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()  # a master that exited (or a wait cut short) may leave forked workers
+            raise
         return self
 
     def stderr(self) -> str:
@@ -224,7 +236,6 @@ class KgServe:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                self.stop()
                 raise RuntimeError(f"kg serve not ready in {READY_WITHIN} s:\n{self.stderr()}")
             time.sleep(0.1)
 
@@ -301,7 +312,7 @@ class KgServe:
         """Each claim IRI under ``claim:<prefix>`` with its number of triples."""
         query = (
             "SELECT ?c (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?c ?p ?o } "
-            f'FILTER(STRSTARTS(STR(?c), "https://w3id.org/sikg/claim/{prefix}")) }} GROUP BY ?c'
+            f'FILTER(STRSTARTS(STR(?c), "{CLAIM}{prefix}")) }} GROUP BY ?c'
         )
         answer = self.query(query)
         assert answer.status == 200, answer.text

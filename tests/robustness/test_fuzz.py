@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import json
 import time
+from typing import NamedTuple
 from urllib.parse import quote
 
 import pytest
 from fuzzing import (
     BASE,
+    FUZZ_GRAPHS,
     MAX_BODY_BYTES,
+    RDF_SEEDS,
     TOKEN,
+    UPDATE_SEEDS,
     accept_headers,
     assert_known_answer,
     check_answer,
     encodings,
     fuzz,
-    fuzz_config,
     graph_iris,
     queries,
     rdf_bodies,
@@ -31,8 +34,6 @@ from fuzzing import (
 )
 from hypothesis import given
 from hypothesis import strategies as st
-
-from server.app import create_app
 
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
@@ -58,6 +59,18 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", 
 
 
 # -- pieces of a request ------------------------------------------------------------------------
+class Request(NamedTuple):
+    """One fuzzed request; ``write`` when the server reads it as a write (an update, a Graph
+    Store PUT, POST, DELETE or PATCH), which it must refuse (a 4xx) without the token."""
+
+    route: str
+    method: str
+    path: str
+    headers: dict
+    body: bytes | None
+    write: bool = False
+
+
 def percent(data: bytes | str) -> str:
     """A query-string value, byte for byte (so invalid UTF-8 reaches the server as %FF)."""
     return quote(data, safe="")
@@ -125,9 +138,16 @@ parameters = st.lists(
     ),
     max_size=4,
 )
-authorisations = st.sampled_from(
-    [None, "Bearer wrong", "Bearer", "Basic Zm9vOmJhcg==", "", "bearer  ", f"Bearer {TOKEN}x"]
+WRONG_TOKENS = (
+    None,
+    "Bearer wrong",
+    "Bearer",
+    "Basic Zm9vOmJhcg==",
+    "",
+    "bearer  ",
+    f"Bearer {TOKEN}x",
 )
+authorisations = st.sampled_from(WRONG_TOKENS)
 header_values = st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=60)
 extra_headers = st.lists(
     st.tuples(
@@ -166,8 +186,8 @@ def headers(draw, authorised: bool = False) -> dict:
 
 
 @st.composite
-def sparql_requests(draw, authorised: bool = False):
-    """(route, method, path, headers, body): a SPARQL Protocol request of any shape."""
+def sparql_requests(draw, authorised: bool = False) -> Request:
+    """A SPARQL Protocol request of any shape."""
     is_update = draw(st.booleans()) if authorised else draw(st.integers(0, 3)) == 0
     text = draw(updates() if is_update else queries())
     encode = draw(encodings())
@@ -177,7 +197,7 @@ def sparql_requests(draw, authorised: bool = False):
     shape = draw(st.sampled_from(["GET", "form", "direct", "direct", "other"]))
     if shape == "GET":
         path = f"/sparql?{name}={percent(encode(text))}" + (f"&{extra}" if extra else "")
-        return "/sparql GET", "GET", path, sent, None
+        return Request("/sparql GET", "GET", path, sent, None, is_update)
     path = f"/sparql?{extra}" if extra else "/sparql"
     if shape == "form":
         sent["Content-Type"] = draw(st.sampled_from([FORM_TYPE, f"{FORM_TYPE}; charset=utf-8"]))
@@ -188,11 +208,15 @@ def sparql_requests(draw, authorised: bool = False):
     else:
         sent["Content-Type"] = draw(st.sampled_from(OTHER_TYPES))
         body = encode(text)
+        # an update sent as a query, or as no protocol type at all, is no write
+        is_update = is_update and sent["Content-Type"].split(";")[0].strip().lower() == UPDATE_TYPE
     route = f"/sparql POST {shape if shape != 'direct' else name}"
-    return route, "POST", path, sent, sized(body, draw(body_sizes))
+    return Request(route, "POST", path, sent, sized(body, draw(body_sizes)), is_update)
 
 
-def send(client, tally, route: str, method: str, path: str, sent: dict, body: bytes | None):
+def send(client, tally, request: Request) -> int:
+    """Send ``request``, check the answer (``check_answer``) and return its status."""
+    route, method, path, sent, body, _ = request
     started = time.perf_counter()
     response = client.open(path, method=method, headers=sent, data=body)
     seconds = time.perf_counter() - started
@@ -200,14 +224,66 @@ def send(client, tally, route: str, method: str, path: str, sent: dict, body: by
         check_answer(tally, route, response, text_of(path, sent, body or b""), seconds)
     finally:
         response.close()  # a static file's answer holds the file open until closed
+    return response.status_code
+
+
+def store_state(app) -> tuple[int, int]:
+    """(snapshot version, quads) of an app's store: an acknowledged write, even one that
+    changes nothing, takes a new snapshot."""
+    store = app.extensions["kg"].store
+    return store.snapshot().version, len(store)
+
+
+def send_without_token(client, tally, request: Request, accepted: list) -> None:
+    """Send a request carrying no valid token; note it in ``accepted`` if it was a write the
+    server did not refuse."""
+    status = send(client, tally, request)
+    if request.write and status < 400:
+        accepted.append((request.method, request.path[:200], request.headers, status))
+
+
+def unauthorised(number: int) -> dict:
+    """Headers with no Authorization, or a wrong one: each of WRONG_TOKENS in turn."""
+    token = WRONG_TOKENS[number % len(WRONG_TOKENS)]
+    return {"Accept": "application/json"} | ({} if token is None else {"Authorization": token})
+
+
+def known_updates() -> list[Request]:
+    """Every update seed (valid SPARQL), by direct and by form POST, without the token: the
+    fuzzed updates are mostly broken, so these make sure real writes are among the refused."""
+    found = []
+    for update in UPDATE_SEEDS:
+        direct = unauthorised(len(found)) | {"Content-Type": UPDATE_TYPE}
+        found.append(
+            Request("/sparql POST update", "POST", "/sparql", direct, update.encode(), True)
+        )
+        form = unauthorised(len(found)) | {"Content-Type": FORM_TYPE}
+        body = f"update={percent(update)}".encode()
+        found.append(Request("/sparql POST form", "POST", "/sparql", form, body, True))
+    return found
+
+
+def known_graph_store_writes() -> list[Request]:
+    """A valid write of every method to a scratch graph and to the default graph, without the
+    token."""
+    media = "text/turtle"
+    found = []
+    for target in (f"?graph={percent(FUZZ_GRAPHS[0])}", "?default"):
+        for method in ("PUT", "POST", "DELETE", "PATCH"):
+            sent = unauthorised(len(found))
+            body = None
+            if method != "DELETE":
+                sent["Content-Type"] = media
+                body = RDF_SEEDS[media][0].encode()
+            path = f"/graph-store{target}"
+            found.append(Request(f"/graph-store {method}", method, path, sent, body, True))
+    return found
 
 
 # -- the write app: its own store, since fuzzed writes may drop anything ---------------------------
 @pytest.fixture(scope="module")
-def write_client(build_dir, tmp_path_factory):
-    application = create_app(fuzz_config(str(tmp_path_factory.mktemp("fuzz-writes")), build_dir))
-    yield application.test_client()
-    application.extensions["kg"].close()
+def write_client(make_fuzz_app):
+    return make_fuzz_app("fuzz-writes").test_client()
 
 
 def assert_writes_still_work(client) -> None:
@@ -228,13 +304,20 @@ def assert_writes_still_work(client) -> None:
 
 
 # -- /sparql --------------------------------------------------------------------------------------
-def test_sparql_queries_and_refused_updates(fuzz_client, tally):
+def test_sparql_queries_and_refused_updates(fuzz_app, fuzz_client, tally):
+    before = store_state(fuzz_app)
+    accepted: list = []
+
     @fuzz(weight=4)
     @given(sparql_requests())
     def run(request):
-        send(fuzz_client, tally, *request)
+        send_without_token(fuzz_client, tally, request, accepted)
 
     run()
+    for request in known_updates():
+        send_without_token(fuzz_client, tally, request, accepted)
+    assert accepted == [], f"updates without the token were not refused: {accepted[:5]}"
+    assert store_state(fuzz_app) == before, "an update without the token changed the store"
     assert_known_answer(fuzz_client)
 
 
@@ -242,7 +325,7 @@ def test_sparql_updates_with_the_token(write_client, tally):
     @fuzz(weight=2)
     @given(sparql_requests(authorised=True))
     def run(request):
-        send(write_client, tally, *request)
+        send(write_client, tally, request)
 
     run()
     assert_writes_still_work(write_client)
@@ -270,16 +353,24 @@ def graph_store_requests(draw, authorised: bool = False):
         if media:
             sent["Content-Type"] = media
         body = sized(body, draw(body_sizes))
-    return f"/graph-store {method}", method, path, sent, body
+    write = method in ("PUT", "POST", "DELETE", "PATCH")
+    return Request(f"/graph-store {method}", method, path, sent, body, write)
 
 
-def test_graph_store_reads_and_refused_writes(fuzz_client, tally):
+def test_graph_store_reads_and_refused_writes(fuzz_app, fuzz_client, tally):
+    before = store_state(fuzz_app)
+    accepted: list = []
+
     @fuzz(weight=2)
     @given(graph_store_requests())
     def run(request):
-        send(fuzz_client, tally, *request)
+        send_without_token(fuzz_client, tally, request, accepted)
 
     run()
+    for request in known_graph_store_writes():
+        send_without_token(fuzz_client, tally, request, accepted)
+    assert accepted == [], f"writes without the token were not refused: {accepted[:5]}"
+    assert store_state(fuzz_app) == before, "a write without the token changed the store"
     assert_known_answer(fuzz_client)
 
 
@@ -287,7 +378,7 @@ def test_graph_store_writes_with_the_token(write_client, tally):
     @fuzz(weight=2)
     @given(graph_store_requests(authorised=True))
     def run(request):
-        send(write_client, tally, *request)
+        send(write_client, tally, request)
 
     run()
     assert_writes_still_work(write_client)
@@ -334,14 +425,14 @@ def page_requests(draw):
     )
     path = prefix + piece + suffix + (f"?{query_string(params)}" if params else "")
     method = draw(st.sampled_from(["GET", "GET", "GET", "HEAD", "POST", "OPTIONS"]))
-    return f"{prefix}*", method, path, draw(headers()), None
+    return Request(f"{prefix}*", method, path, draw(headers()), None)
 
 
 def test_resource_pages_and_files(fuzz_client, tally):
     @fuzz(weight=2)
     @given(page_requests())
     def run(request):
-        send(fuzz_client, tally, *request)
+        send(fuzz_client, tally, request)
 
     run()
     assert_known_answer(fuzz_client)
@@ -376,7 +467,7 @@ def other_requests(draw, route: str):
     body = draw(st.one_of(st.none(), st.binary(max_size=200)))
     if body is not None:
         sent["Content-Type"] = draw(st.sampled_from([FORM_TYPE, QUERY_TYPE, "text/plain", ""]))
-    return route, method, full, sent, body
+    return Request(route, method, full, sent, body)
 
 
 @pytest.mark.parametrize("route", [*ROUTES, OTHER_PATHS])
@@ -384,7 +475,7 @@ def test_other_routes(fuzz_client, tally, route):
     @fuzz(weight=0.25)
     @given(other_requests(route))
     def run(request):
-        send(fuzz_client, tally, *request)
+        send(fuzz_client, tally, request)
 
     run()
     assert_known_answer(fuzz_client)

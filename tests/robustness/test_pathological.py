@@ -13,18 +13,15 @@ import json
 import statistics
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import pytest
-from fuzzing import GRAVES, RES, SIKG
-from kg_process import KgServe
+from fuzzing import GRAVES
+from kg_process import READY_WITHIN, RES, SIKG, KgServe, http, query_path
 
 TIMEOUT = 3.0
 MAX_RESULT_BYTES = 5_000_000
 CHEAP_WITHIN = 2.0
-READY_WITHIN = 90.0
 TOKEN = "pathological-token"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
@@ -87,17 +84,14 @@ CASES = (
 )  # fmt: skip
 
 
-def call(url: str, body: bytes | None = None, headers: dict | None = None, method=None):
-    """(status, body) of one request; a connection the server dropped is status 0."""
-    request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
+def call(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    """(status, body) of one request (``kg_process.http``); a connection the server dropped, or
+    one it never answered, is status 0."""
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as err:
-        with err:
-            return err.code, err.read()
-    except (ConnectionError, urllib.error.URLError) as err:
-        return 0, str(err).encode()
+        answer = http(port, method, path, body, headers, timeout=60)
+    except OSError as err:
+        return 0, repr(err).encode()
+    return answer.status, answer.body
 
 
 class Server:
@@ -106,7 +100,7 @@ class Server:
     def __init__(self, served: KgServe) -> None:
         self.served = served
         self.process = served.process
-        self.base = f"http://127.0.0.1:{served.port}"
+        self.port = served.port
 
     def stderr(self) -> str:
         return self.served.stderr()
@@ -115,7 +109,9 @@ class Server:
         """(seconds, right answer?) of the known query."""
         started = time.perf_counter()
         status, body = call(
-            f"{self.base}/sparql?query={urllib.parse.quote(GRAVES)}",
+            self.port,
+            "GET",
+            query_path(GRAVES),
             headers={"Accept": "application/sparql-results+json"},
         )
         right = status == 200 and f"{RES}william-s-graves".encode() in body
@@ -149,8 +145,8 @@ def server(build_dir, tmp_path_factory):
         timeout=TIMEOUT,
         env={"KG_MAX_RESULT_BYTES": str(MAX_RESULT_BYTES)},
     )
-    served.start()
     try:
+        served.start()
         running = Server(served)
         running.wait_until_steady()
         yield running
@@ -164,17 +160,17 @@ def run_with_cheap_queries(server: Server, content_type: str, body: str):
     Returns (status, body, seconds) of the pathological one and the cheap queries' (seconds, ok).
     """
     if content_type not in (QUERY_TYPE, UPDATE_TYPE):  # an upload
-        url = f"{server.base}/graph-store?graph={urllib.parse.quote('urn:pathological')}"
+        path = f"/graph-store?graph={urllib.parse.quote('urn:pathological')}"
         method, headers = "PUT", {"Authorization": f"Bearer {TOKEN}"}
     else:
-        url, method = f"{server.base}/sparql", "POST"
+        path, method = "/sparql", "POST"
         headers = {"Authorization": f"Bearer {TOKEN}"} if content_type == UPDATE_TYPE else {}
     headers |= {"Content-Type": content_type, "Accept": "application/json"}
     answer: dict = {}
 
     def pathological() -> None:
         started = time.perf_counter()
-        status, text = call(url, body.encode(), headers, method)
+        status, text = call(server.port, method, path, body.encode(), headers)
         answer.update(status=status, body=text, seconds=time.perf_counter() - started)
 
     thread = threading.Thread(target=pathological)

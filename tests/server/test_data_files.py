@@ -62,9 +62,7 @@ def test_a_second_server_on_the_same_store_is_refused_in_one_line(tmp_path, caps
     assert "is in use by another kg serve" in capsys.readouterr().err
 
 
-def test_a_serving_process_started_after_a_new_build_does_not_reload_the_store(
-    make_app, tmp_path
-):
+def test_a_serving_process_started_after_a_new_build_does_not_reload_the_store(make_app, tmp_path):
     # kg serve prepares the store once; a process that starts later (replacing a runaway) only
     # attaches to it: reloading there would replace the store under the processes serving it
     from server.service import prepare

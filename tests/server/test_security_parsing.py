@@ -1,77 +1,21 @@
 """The SERVICE and LOAD guard reads long requests, and reads them as rdflib's own grammar does.
 
 ``server.security`` parses with rdflib's grammar after rewriting its three recursive list rules
-as loops. The loops must accept exactly what the recursive rules accept and give the same parse,
-so every query and update of the W3C suites (and of ``queries/``) is parsed both ways and compared.
+as loops. The loops must accept exactly what the recursive rules accept and give the same parse:
+the edge cases of the lists are parsed both ways here and compared, and every query and update
+of the W3C suites (and of ``queries/``) in tests/w3c/test_rdflib_grammar.py.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import re
-from pathlib import Path
-
 import pytest
-from rdflib.plugins.sparql import parser as grammar
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib_grammar import outcome, recursive_grammar
 
 from server import security
 from server.errors import APIError
 
-ROOT = Path(__file__).resolve().parents[2]
-SUITE_DIR = Path(os.environ.get("KG_W3C_SPARQL11_DIR", ROOT.parent / "shared" / "w3c-sparql11"))
-LOOPED = ("TriplesBlock", "ConstructTriples", "Update")
 WIKIDATA = ("https://query.wikidata.org/sparql",)
-_BNODE = re.compile(r"BNode\('[^']*'\)")
-
-
-@contextlib.contextmanager
-def recursive_grammar():
-    """rdflib's grammar as it ships (recursive list rules), for the length of the block."""
-    loops = {name: getattr(grammar, name).expr for name in LOOPED}
-    try:
-        for name in LOOPED:
-            rule = getattr(grammar, name)
-            rule.expr = rule.sikg_recursive
-        yield
-    finally:
-        for name, loop in loops.items():
-            getattr(grammar, name).expr = loop
-
-
-def _outcome(parse, text: str) -> str:
-    """The parse as text, with blank nodes numbered (rdflib names them at random)."""
-    try:
-        shown = repr(parse(text))
-    except Exception as err:  # noqa: BLE001 - the kind of failure is what is compared
-        return f"fails: {type(err).__name__}"
-    numbers: dict[str, str] = {}
-    return _BNODE.sub(lambda m: numbers.setdefault(m.group(0), f"_:b{len(numbers)}"), shown)
-
-
-def _texts() -> list[Path]:
-    files = sorted(SUITE_DIR.rglob("*.rq")) + sorted(SUITE_DIR.rglob("*.ru"))
-    return files + sorted((ROOT / "queries").glob("*.rq"))
-
-
-def test_the_looped_grammar_parses_every_suite_text_as_rdflib_does():
-    files = _texts()
-    if len(files) < 400:
-        pytest.skip(f"the W3C suites are not at {SUITE_DIR} (set KG_W3C_SPARQL11_DIR)")
-    differing, compared = [], 0
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        parse = parseUpdate if path.suffix == ".ru" else parseQuery
-        with recursive_grammar():
-            shipped = _outcome(parse, text)
-        if "RecursionError" in shipped:
-            continue
-        compared += 1
-        if _outcome(parse, text) != shipped:
-            differing.append(path.relative_to(path.parents[1]))
-    assert compared > 400
-    assert differing == []
 
 
 EDGE_CASES = [
@@ -98,8 +42,8 @@ EDGE_CASES = [
 def test_edge_cases_of_the_lists_parse_alike(text):
     parse = parseQuery if text.startswith(("SELECT", "CONSTRUCT")) else parseUpdate
     with recursive_grammar():
-        shipped = _outcome(parse, text)
-    assert _outcome(parse, text) == shipped
+        shipped = outcome(parse, text)
+    assert outcome(parse, text) == shipped
 
 
 def _long_group(patterns: int) -> str:
