@@ -220,13 +220,18 @@ def virtuoso(tmp_path_factory):
             time.sleep(0.2)
         yield running
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)  # the session started above, only
-                process.wait(timeout=10)
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a process started in a session of its own: SIGTERM, then SIGKILL of the session."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)  # the session started for it, only
+            process.wait(timeout=10)
 
 
 # -- kg push --------------------------------------------------------------------------------------
@@ -577,12 +582,7 @@ def test_kg_serve_serves_a_remote_store(virtuoso, pushed, tmp_path):
             assert b"william-s-graves" in response.read()
         assert http_status(f"{base}/id/william-s-graves") == 200
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)  # the session started above, only
-            process.wait(timeout=10)
+        stop(process)
 
 
 # -- the known differences, shown outside our code ------------------------------------------------
